@@ -1,0 +1,1 @@
+"""The B-Series IP Camera integration."""

@@ -1,0 +1,140 @@
+"""The AV session (MO_V): one connection that carries video, audio and talk together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+import logging
+import time
+
+from .connection import CommandConnection, open_tcp
+from .const import AUDIO_PACKET_BYTES, DEAD_AFTER, KEEPALIVE_INTERVAL, PACKET_DURATION, Channel
+from .messages import AudioData, AvKeepAlive, AvLoginReq, TalkData, UnknownCommand, VideoData
+
+_LOGGER = logging.getLogger(__name__)
+
+type AvPacket = VideoData | AudioData
+
+# Talk packets go out this far ahead of real time, so that scheduling jitter never empties the
+# camera's playback buffer (which holds at least one second).
+TALK_LEAD = 0.2
+
+
+class AvSession:
+    """A logged-in AV connection: yields video frames and audio packets, sends talk data."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        connection_id: int,
+        *,
+        timeout: float = 10.0,
+        keepalive_interval: float = KEEPALIVE_INTERVAL,
+        dead_after: float = DEAD_AFTER,
+    ) -> None:
+        """Remember where to connect; `connect` does it."""
+        self.host = host
+        self.port = port
+        self.connection_id = connection_id
+        self.timeout = timeout
+        self._keepalive_interval = keepalive_interval
+        self._dead_after = dead_after
+        self._connection: CommandConnection | None = None
+        self._talk_serial = 0
+
+    async def connect(self) -> None:
+        """Open the second connection and log in with the data connection id (no reply comes)."""
+        reader, writer = await open_tcp(self.host, self.port, self.timeout)
+        self._connection = CommandConnection(
+            reader,
+            writer,
+            Channel.AV,
+            keepalive_interval=self._keepalive_interval,
+            dead_after=self._dead_after,
+            name=f"AV {self.host}:{self.port}",
+        )
+        try:
+            await self._connection.send(AvLoginReq(self.connection_id))
+        except BaseException:
+            await self._connection.close()
+            raise
+        self._connection.start_keepalive()
+
+    @property
+    def connection(self) -> CommandConnection:
+        """The open connection (after `connect`)."""
+        if self._connection is None:
+            raise RuntimeError("AvSession.connect() was not called")
+        return self._connection
+
+    async def receive(self) -> AvPacket:
+        """The next video frame or audio packet; keepalives and unknown commands are skipped."""
+        connection = self.connection
+        while True:
+            command = await connection.read()
+            if isinstance(command, (VideoData, AudioData)):
+                return command
+            if isinstance(command, UnknownCommand):
+                _LOGGER.debug("Skipped unknown AV command op %d", command.opcode)
+            elif not isinstance(command, AvKeepAlive):
+                _LOGGER.debug("Ignored %s on the AV connection", command.NAME)
+
+    def __aiter__(self) -> AsyncIterator[AvPacket]:
+        """Iterate over `receive` until the connection ends (with its error)."""
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[AvPacket]:
+        while True:
+            yield await self.receive()
+
+    async def send_talk(self, packets: AsyncIterable[bytes] | Iterable[bytes]) -> int:
+        """Send ADPCM packets as Talk_Data, paced at real time on the monotonic clock.
+
+        Packet i leaves at start + i x its duration (less a small lead), never drifting however
+        long the talk. Returns the number of packets sent.
+        """
+        connection = self.connection
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        sent_duration = 0.0
+        count = 0
+        async for data in _aiter(packets):
+            due = start + sent_duration - TALK_LEAD
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await connection.send(
+                TalkData(
+                    timestamp=int(time.monotonic() * 1000) & 0xFFFFFFFF,
+                    serial=self._talk_serial,
+                    capture_time=int(time.time()) & 0xFFFFFFFF,
+                    data=data,
+                )
+            )
+            self._talk_serial = (self._talk_serial + 1) & 0xFFFFFFFF
+            sent_duration += PACKET_DURATION * len(data) / AUDIO_PACKET_BYTES
+            count += 1
+        # Return when the camera has had time to play what was sent.
+        remaining = start + sent_duration - loop.time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        return count
+
+    def reset_talk(self) -> None:
+        """Talk serials start again from 0 (call at each talk start)."""
+        self._talk_serial = 0
+
+    async def close(self) -> None:
+        """Close the connection; safe to call more than once."""
+        if self._connection is not None:
+            await self._connection.close()
+
+
+async def _aiter(items: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item

@@ -1,0 +1,350 @@
+"""A camera client: one control session plus, on demand, the one AV connection it shares.
+
+Video, audio and talk all travel over a single AV connection. The client opens it with the first
+stream that needs it (using the data connection id of that start response), hands every video frame
+and audio packet to the registered listeners, and closes it when the last stream stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, Callable, Iterable
+import contextlib
+from enum import StrEnum
+import logging
+import struct
+from typing import Self
+
+from .adpcm import AdpcmDecoder, AdpcmEncoder
+from .av import AvSession
+from .const import DEAD_AFTER, KEEPALIVE_INTERVAL, SAMPLES_PER_PACKET, FrameInterval
+from .control import DEFAULT_TIMEOUT, CameraInfo, CloseListener, CommandListener, ControlSession
+from .exceptions import (
+    BSeriesError,
+    CameraTimeoutError,
+    ConnectionClosedError,
+    ProtocolError,
+)
+from .messages import AlarmNotify, AudioData, Command, VideoData
+
+_LOGGER = logging.getLogger(__name__)
+
+type VideoListener = Callable[[VideoData], None]
+type AudioListener = Callable[[AudioData, list[int]], None]
+type AlarmListener = Callable[[AlarmNotify], None]
+
+
+class Stream(StrEnum):
+    """What the AV connection is carrying."""
+
+    VIDEO = "video"
+    AUDIO = "audio"
+    TALK = "talk"
+
+
+class Camera:
+    """A B-Series camera: connect once, then start and stop streams as needed."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str,
+        password: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        keepalive_interval: float = KEEPALIVE_INTERVAL,
+        dead_after: float = DEAD_AFTER,
+    ) -> None:
+        """Check the credentials now; nothing connects until `connect`."""
+        self.control = ControlSession(
+            host,
+            port,
+            user,
+            password,
+            timeout=timeout,
+            keepalive_interval=keepalive_interval,
+            dead_after=dead_after,
+        )
+        self._timeout = timeout
+        self._keepalive_interval = keepalive_interval
+        self._dead_after = dead_after
+        self._av: AvSession | None = None
+        self._av_task: asyncio.Task[None] | None = None
+        self._streams: set[Stream] = set()
+        self._stream_lock = asyncio.Lock()
+        self._talk_lock = asyncio.Lock()
+        self._video_listeners: list[VideoListener] = []
+        self._audio_listeners: list[AudioListener] = []
+        self._av_close_listeners: list[CloseListener] = []
+        self._audio_decoder = AdpcmDecoder()
+        self.frame_interval = FrameInterval.MS_0
+
+    def __repr__(self) -> str:
+        """Never the password."""
+        return f"Camera({self.control.host}:{self.control.port})"
+
+    @property
+    def info(self) -> CameraInfo | None:
+        """What the camera said at login."""
+        return self.control.info
+
+    @property
+    def streams(self) -> frozenset[Stream]:
+        """The streams running now."""
+        return frozenset(self._streams)
+
+    async def connect(self) -> CameraInfo:
+        """Log in; a typed `BSeriesError` for every failure."""
+        info = await self.control.connect()
+        self.control.add_close_listener(self._on_control_closed)
+        return info
+
+    async def __aenter__(self) -> Self:
+        """Connect."""
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close everything."""
+        await self.close()
+
+    # --- listeners ----------------------------------------------------------------------------
+
+    def add_alarm_listener(self, listener: AlarmListener) -> Callable[[], None]:
+        """Call `listener` with every Alarm_Notify; returns a function that removes it."""
+
+        def on_command(command: Command) -> None:
+            if isinstance(command, AlarmNotify):
+                listener(command)
+
+        return self.control.add_listener(on_command)
+
+    def add_listener(self, listener: CommandListener) -> Callable[[], None]:
+        """Every unsolicited control command."""
+        return self.control.add_listener(listener)
+
+    def add_close_listener(self, listener: CloseListener) -> Callable[[], None]:
+        """Called once when the control session ends (None for a local close)."""
+        return self.control.add_close_listener(listener)
+
+    def add_video_listener(self, listener: VideoListener) -> Callable[[], None]:
+        """Called with every video frame, in the event loop, while video runs."""
+        return _add(self._video_listeners, listener)
+
+    def add_audio_listener(self, listener: AudioListener) -> Callable[[], None]:
+        """Called with every audio packet and its decoded samples while audio runs."""
+        return _add(self._audio_listeners, listener)
+
+    def add_av_close_listener(self, listener: CloseListener) -> Callable[[], None]:
+        """Called when the AV connection ends: its error, or None when it was stopped."""
+        return _add(self._av_close_listeners, listener)
+
+    # --- streams --------------------------------------------------------------------------------
+
+    async def start_video(self) -> None:
+        """Start video (idempotent), and re-apply the frame interval the camera just forgot."""
+        await self._start(Stream.VIDEO)
+
+    async def stop_video(self) -> None:
+        """Stop video; the AV connection closes when nothing else uses it."""
+        await self._stop(Stream.VIDEO)
+
+    async def start_audio(self) -> None:
+        """Start audio (idempotent); the decoder starts again from (0, 0)."""
+        await self._start(Stream.AUDIO)
+
+    async def stop_audio(self) -> None:
+        """Stop audio."""
+        await self._stop(Stream.AUDIO)
+
+    async def set_frame_interval(self, interval: FrameInterval) -> None:
+        """Remember the interval, and apply it now if video runs."""
+        self.frame_interval = interval
+        if Stream.VIDEO in self._streams:
+            await self.control.set_frame_interval(interval)
+
+    async def _start(self, stream: Stream) -> None:
+        async with self._stream_lock:
+            if stream in self._streams:
+                return
+            if stream is Stream.VIDEO:
+                connection_id = await self.control.start_video()
+            elif stream is Stream.AUDIO:
+                self._audio_decoder.reset()
+                connection_id = await self.control.start_audio()
+            else:
+                connection_id = await self.control.start_talk(1)
+            try:
+                await self._ensure_av(connection_id)
+            except BaseException:
+                await self._send_stop(stream)
+                raise
+            self._streams.add(stream)
+            if stream is Stream.VIDEO and self.frame_interval is not FrameInterval.MS_0:
+                await self.control.set_frame_interval(self.frame_interval)
+
+    async def _ensure_av(self, connection_id: int | None) -> None:
+        if self._av is not None:
+            return
+        if connection_id is None:
+            raise ProtocolError("the camera gave no data connection id for a new AV connection")
+        av = AvSession(
+            self.control.host,
+            self.control.port,
+            connection_id,
+            timeout=self._timeout,
+            keepalive_interval=self._keepalive_interval,
+            dead_after=self._dead_after,
+        )
+        await av.connect()
+        self._av = av
+        self._av_task = asyncio.create_task(self._pump(av), name="bseries AV reader")
+
+    async def _stop(self, stream: Stream) -> None:
+        async with self._stream_lock:
+            if stream not in self._streams:
+                return
+            self._streams.discard(stream)
+            with contextlib.suppress(BSeriesError):
+                await self._send_stop(stream)
+            if not self._streams:
+                await self._close_av()
+
+    async def _send_stop(self, stream: Stream) -> None:
+        if stream is Stream.VIDEO:
+            await self.control.stop_video()
+        elif stream is Stream.AUDIO:
+            await self.control.stop_audio()
+        else:
+            await self.control.stop_talk()
+
+    async def _pump(self, av: AvSession) -> None:
+        error: BSeriesError | None = None
+        try:
+            while True:
+                packet = await av.receive()
+                if isinstance(packet, VideoData):
+                    for video_listener in self._video_listeners:
+                        video_listener(packet)
+                elif self._audio_listeners:
+                    samples = self._audio_decoder.decode(packet.data)
+                    for audio_listener in self._audio_listeners:
+                        audio_listener(packet, samples)
+        except (ConnectionClosedError, CameraTimeoutError, ProtocolError) as err:
+            error = err
+        finally:
+            if self._av is av:
+                # The connection died under its streams: they are gone with it.
+                self._av = None
+                self._av_task = None
+                self._streams.clear()
+            await av.close()
+            for listener in list(self._av_close_listeners):
+                listener(error)
+
+    async def _close_av(self) -> None:
+        task, self._av_task = self._av_task, None
+        av, self._av = self._av, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if av is not None:
+            await av.close()
+
+    def _on_control_closed(self, error: BSeriesError | None) -> None:
+        if self._av_task is not None:
+            self._av_task.cancel()
+
+    # --- conveniences -----------------------------------------------------------------------
+
+    async def snapshot(self, wait: float | None = None) -> VideoData:
+        """The next video frame; starts video for it and stops it again if it was not running."""
+        loop = asyncio.get_running_loop()
+        frame: asyncio.Future[VideoData] = loop.create_future()
+
+        def on_frame(packet: VideoData) -> None:
+            if not frame.done():
+                frame.set_result(packet)
+
+        def on_av_closed(error: BSeriesError | None) -> None:
+            if not frame.done():
+                frame.set_exception(error or ConnectionClosedError("video stopped"))
+
+        remove_frame = self.add_video_listener(on_frame)
+        remove_closed = self.add_av_close_listener(on_av_closed)
+        was_running = Stream.VIDEO in self._streams
+        try:
+            await self.start_video()
+            async with asyncio.timeout(wait or self._timeout):
+                return await frame
+        except TimeoutError:
+            raise CameraTimeoutError("no video frame arrived in time") from None
+        finally:
+            remove_frame()
+            remove_closed()
+            if not was_running:
+                await self.stop_video()
+
+    async def talk(
+        self, pcm: AsyncIterable[bytes] | Iterable[bytes] | bytes, *, buffer_seconds: int = 1
+    ) -> float:
+        """Speak 8 kHz mono s16le PCM through the camera's speaker; returns seconds sent.
+
+        One talk at a time: a second call waits for the first to finish.
+        """
+        async with self._talk_lock:
+            await self._start(Stream.TALK)
+            try:
+                assert self._av is not None
+                self._av.reset_talk()
+                packets = _adpcm_packets(_chunks(pcm))
+                count = await self._av.send_talk(packets)
+            finally:
+                await self._stop(Stream.TALK)
+        return count * SAMPLES_PER_PACKET / 8000
+
+    async def close(self) -> None:
+        """Stop every stream and close every socket."""
+        async with self._stream_lock:
+            self._streams.clear()
+            await self._close_av()
+        await self.control.close()
+
+
+def _add[T](listeners: list[T], listener: T) -> Callable[[], None]:
+    listeners.append(listener)
+
+    def remove() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return remove
+
+
+async def _chunks(pcm: AsyncIterable[bytes] | Iterable[bytes] | bytes) -> AsyncIterable[bytes]:
+    if isinstance(pcm, bytes):
+        yield pcm
+    elif isinstance(pcm, AsyncIterable):
+        async for chunk in pcm:
+            yield chunk
+    else:
+        for chunk in pcm:
+            yield chunk
+
+
+async def _adpcm_packets(chunks: AsyncIterable[bytes]) -> AsyncIterable[bytes]:
+    """Re-chunk s16le PCM into 320-sample blocks and encode each to a 160-byte packet."""
+    encoder = AdpcmEncoder()
+    block = SAMPLES_PER_PACKET * 2
+    pending = bytearray()
+    async for chunk in chunks:
+        pending += chunk
+        while len(pending) >= block:
+            samples = struct.unpack_from(f"<{SAMPLES_PER_PACKET}h", pending)
+            del pending[:block]
+            yield encoder.encode(samples)
+    if pending:
+        pending += bytes(block - len(pending))  # the last packet padded with silence
+        yield encoder.encode(struct.unpack_from(f"<{SAMPLES_PER_PACKET}h", pending))
