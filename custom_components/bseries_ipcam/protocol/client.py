@@ -78,6 +78,8 @@ class Camera:
         self._audio_listeners: list[AudioListener] = []
         self._av_close_listeners: list[CloseListener] = []
         self._audio_decoder = AdpcmDecoder()
+        # Why the AV reader was cancelled from outside: the control session's end.
+        self._av_cancel_reason: BSeriesError | None = None
         self.frame_interval = FrameInterval.MS_0
 
     def __repr__(self) -> str:
@@ -164,7 +166,7 @@ class Camera:
         if Stream.VIDEO in self._streams:
             await self.control.set_frame_interval(interval)
 
-    async def _start(self, stream: Stream) -> None:
+    async def _start(self, stream: Stream, talk_buffer_seconds: int = 1) -> None:
         async with self._stream_lock:
             if stream in self._streams:
                 return
@@ -174,7 +176,7 @@ class Camera:
                 self._audio_decoder.reset()
                 connection_id = await self.control.start_audio()
             else:
-                connection_id = await self.control.start_talk(1)
+                connection_id = await self.control.start_talk(talk_buffer_seconds)
             try:
                 await self._ensure_av(connection_id)
             except BaseException:
@@ -240,6 +242,8 @@ class Camera:
                 self._av_task = None
                 self._streams.clear()
             await av.close()
+            if error is None:
+                error, self._av_cancel_reason = self._av_cancel_reason, None
             for listener in list(self._av_close_listeners):
                 listener(error)
 
@@ -255,6 +259,7 @@ class Camera:
 
     def _on_control_closed(self, error: BSeriesError | None) -> None:
         if self._av_task is not None:
+            self._av_cancel_reason = error
             self._av_task.cancel()
 
     # --- conveniences -----------------------------------------------------------------------
@@ -295,7 +300,7 @@ class Camera:
         One talk at a time: a second call waits for the first to finish.
         """
         async with self._talk_lock:
-            await self._start(Stream.TALK)
+            await self._start(Stream.TALK, buffer_seconds)
             try:
                 assert self._av is not None
                 self._av.reset_talk()

@@ -47,6 +47,8 @@ async def open_tcp(
         raise ConnectionFailedError(
             f"cannot connect to {host}:{port}: {err.strerror or err}"
         ) from None
+    except ValueError as err:  # a host name IDNA cannot encode, or one with a NUL in it
+        raise ConnectionFailedError(f"invalid host name {host!r}: {err}") from None
     sock = writer.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):
@@ -160,10 +162,11 @@ class CommandConnection:
         if self._closed:
             return
         self._closed = True
+        # The socket closes first, so that a cancelled close() still leaves no socket open.
+        self._writer.close()
         if self._keepalive_task is not None:
             self._keepalive_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keepalive_task
-        self._writer.close()
         with contextlib.suppress(OSError, ConnectionError):
             await self._writer.wait_closed()

@@ -13,7 +13,6 @@ from .const import (
     DEAD_AFTER,
     KEEPALIVE_INTERVAL,
     Channel,
-    ControlOp,
     FrameInterval,
     Privilege,
     ResultCode,
@@ -269,27 +268,30 @@ class ControlSession:
                 self._dispatch(await self._connection.read())
         except (ConnectionClosedError, CameraTimeoutError, ProtocolError) as err:
             error = err
+        except Exception as err:
+            _LOGGER.exception("Unexpected error reading from the camera")
+            error = ProtocolError(f"unexpected error: {type(err).__name__}")
         finally:
             self._finish(error)
             await self._connection.close()
 
     def _dispatch(self, command: Command) -> None:
-        waiter = self._waiters.get(command.OPCODE)
-        if waiter is not None and not waiter.done() and command.OPCODE != ControlOp.KEEP_ALIVE:
-            waiter.set_result(command)
-            return
-        if isinstance(command, KeepAlive):
-            return
-        if isinstance(command, PeerCameraList):
-            # It holds other cameras' passwords in plain text: dropped unread, never logged.
-            _LOGGER.debug("Dropped a peer camera list (op 28, %d bytes)", len(command.data))
-            return
         if isinstance(command, UnknownCommand):
             _LOGGER.debug(
                 "Skipped unknown control command op %d (%d bytes)",
                 command.opcode,
                 len(command.text),
             )
+            return
+        if isinstance(command, KeepAlive):
+            return
+        waiter = self._waiters.get(command.OPCODE)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(command)
+            return
+        if isinstance(command, PeerCameraList):
+            # It holds other cameras' passwords in plain text: dropped unread, never logged.
+            _LOGGER.debug("Dropped a peer camera list (op 28, %d bytes)", len(command.data))
             return
         for listener in list(self._listeners):
             try:

@@ -95,7 +95,7 @@ class FrameDecoder:
             known = _CHANNELS_BY_MAGIC.get(magic)
             what = f"unexpected {known.value} command" if known else f"bad magic {magic!r}"
             raise ProtocolError(what, offset)
-        bound = self._max_text_length or MAX_TEXT_LENGTH[channel]
+        bound = MAX_TEXT_LENGTH[channel] if self._max_text_length is None else self._max_text_length
         if length > bound:
             raise ProtocolError(
                 f"{channel.value} text length {length} exceeds the bound of {bound} bytes", offset

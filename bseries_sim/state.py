@@ -1,0 +1,165 @@
+"""State shared by the simulator's connection handlers: sessions, AV ids, records, counters."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING
+
+from custom_components.bseries_ipcam.protocol.adpcm import AdpcmDecoder
+from custom_components.bseries_ipcam.protocol.const import (
+    PACKET_DURATION,
+    FrameInterval,
+    Privilege,
+)
+
+from .faults import FaultState
+from .frames import JpegSource, ToneSource
+from .recording import FrameEvent, RecordedCommand, SimStats
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from custom_components.bseries_ipcam.protocol.const import Channel
+    from custom_components.bseries_ipcam.protocol.messages import Command
+
+    from .av import AvHandler
+    from .config import SimulatorConfig
+    from .peer import Peer
+
+_LOGGER = logging.getLogger(__name__)
+
+type FrameHook = Callable[[FrameEvent], None]
+
+
+@dataclass(eq=False, slots=True)
+class SimSession:
+    """One control connection, from the camera's side: login state, streams, AV link, talk."""
+
+    session_id: int
+    peer: Peer
+    logged_in: bool = False
+    verified: bool = False
+    user: str | None = None
+    privilege: Privilege | None = None
+    av_id: int | None = None
+    av: AvHandler | None = None
+    video: bool = False
+    audio: bool = False
+    talk: bool = False
+    talk_buffer_seconds: int = 0
+    frame_interval: FrameInterval = FrameInterval.MS_0
+    talk_decoder: AdpcmDecoder = field(default_factory=AdpcmDecoder)
+    talk_samples: list[int] = field(default_factory=list)
+
+    @property
+    def av_connected(self) -> bool:
+        """Whether an AV connection is logged in for this session."""
+        return self.av is not None
+
+
+class SimState:
+    """Everything the handlers of one simulator share."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        """Build the sources and empty records for `config`."""
+        self.config = config
+        self.faults = FaultState()
+        self.stats = SimStats()
+        self.jpeg = JpegSource(
+            config.width,
+            config.height,
+            config.fps,
+            label=config.alias,
+            frames=config.frames,
+            cycle_seconds=config.cycle_seconds,
+            quality=config.jpeg_quality,
+        )
+        self.tone = ToneSource(config.tone_hz, config.tone_amplitude)
+        self.sessions: dict[int, SimSession] = {}
+        self.av_ids: dict[int, SimSession] = {}
+        self.peers: set[Peer] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.received: deque[RecordedCommand] = deque(maxlen=config.record_limit)
+        self.frame_events: deque[FrameEvent] = deque(maxlen=config.record_limit)
+        self.talk_samples: list[int] = []
+        self.alarm_status = 0
+        self.on_video_frame: FrameHook | None = None
+        self.started_at = time.monotonic()
+        self._last_id = 0
+        self._snapshot_counter = 0
+
+    def next_id(self) -> int:
+        """A new connection / session number (1, 2, ...)."""
+        self._last_id += 1
+        return self._last_id
+
+    def uptime_10ms(self) -> int:
+        """Camera uptime in 10 ms units, as in Video_Data and Audio_Data."""
+        return int((time.monotonic() - self.started_at) * 100) & 0xFFFFFFFF
+
+    def audio_serial(self) -> int:
+        """The audio packet serial now: the camera's encoder runs from boot, 40 ms a packet."""
+        return int((time.monotonic() - self.started_at) / PACKET_DURATION) & 0xFFFFFFFF
+
+    def next_snapshot(self) -> tuple[int, bytes]:
+        """The next frame for a snapshot: its counter and JPEG."""
+        counter = self._snapshot_counter
+        self._snapshot_counter += 1
+        return counter, self.jpeg.frame(counter)
+
+    # --- records ---------------------------------------------------------------------------
+
+    def record(self, session_id: int | None, channel: Channel, command: Command) -> None:
+        """Keep a received command."""
+        self.received.append(RecordedCommand(session_id, channel, command, time.monotonic()))
+
+    def frame_sent(self, event: FrameEvent) -> None:
+        """Keep a sent frame's event and call the hook."""
+        self.frame_events.append(event)
+        hook = self.on_video_frame
+        if hook is not None:
+            try:
+                hook(event)
+            except Exception:
+                _LOGGER.exception("Error in the on_video_frame hook")
+
+    def add_talk(self, session: SimSession, samples: list[int]) -> None:
+        """Keep decoded talk samples, per session and overall."""
+        session.talk_samples.extend(samples)
+        self.talk_samples.extend(samples)
+        self.stats.talk_packets_received += 1
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def logged_in_count(self, exclude: SimSession) -> int:
+        """Control sessions past login, other than `exclude`."""
+        return sum(1 for s in self.sessions.values() if s.logged_in and s is not exclude)
+
+    def av_slots_used(self, exclude: SimSession) -> int:
+        """AV connections open or promised (id given out), other than `exclude`'s."""
+        return sum(1 for s in self.sessions.values() if s.av_id is not None and s is not exclude)
+
+    def talker(self) -> SimSession | None:
+        """The session that is talking, if any."""
+        return next((s for s in self.sessions.values() if s.talk), None)
+
+    def allocate_av_id(self, session: SimSession) -> int:
+        """Give `session` a random, unused, non-zero data connection id."""
+        while True:
+            candidate = secrets.randbits(32)
+            if candidate and candidate not in self.av_ids:
+                break
+        session.av_id = candidate
+        self.av_ids[candidate] = session
+        return candidate
+
+    def release_av_id(self, session: SimSession) -> None:
+        """Forget `session`'s data connection id: the next start gives a new one."""
+        if session.av_id is not None:
+            self.av_ids.pop(session.av_id, None)
+            session.av_id = None

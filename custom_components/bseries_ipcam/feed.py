@@ -1,0 +1,241 @@
+"""One video feed per camera, shared by every viewer and every still request.
+
+This layer sits between the protocol's `Camera` and Home Assistant's camera entity and imports
+nothing from Home Assistant. The first viewer (or still request) starts video over the camera's one
+AV connection; every frame then goes to all viewers at once; after the last viewer leaves, the
+feed stays warm for an idle period and then stops video, which closes the AV connection.
+
+Viewers never hold each other back: each frame replaces the previous one, and a viewer asks for
+"a frame newer than the one I have", so a slow viewer skips frames instead of queueing them, and
+memory does not grow with its backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+import logging
+from typing import TYPE_CHECKING, Final
+
+from .protocol import BSeriesError, Camera, ConnectionClosedError, VideoData
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+_LOGGER = logging.getLogger(__name__)
+
+BOUNDARY: Final = "frame"
+IDLE_TIMEOUT: Final = 10.0
+RESTART_MIN_DELAY: Final = 1.0
+RESTART_MAX_DELAY: Final = 10.0
+
+
+@dataclass(slots=True)
+class Frame:
+    """A JPEG from the camera with its sequence number and arrival time (loop clock)."""
+
+    seq: int
+    jpeg: bytes
+    received_at: float
+    timestamp: int
+    _part: bytes | None = field(default=None, repr=False)
+
+    @property
+    def multipart(self) -> bytes:
+        """The frame as one part of a multipart/x-mixed-replace body, built once for all viewers."""
+        if self._part is None:
+            self._part = (
+                b"--"
+                + BOUNDARY.encode()
+                + b"\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                + str(len(self.jpeg)).encode()
+                + b"\r\n\r\n"
+                + self.jpeg
+                + b"\r\n"
+            )
+        return self._part
+
+
+class FeedUnavailableError(BSeriesError):
+    """No frame could be had: the camera is offline or sends nothing."""
+
+
+class VideoFeed:
+    """Starts and stops a camera's video on demand and fans its frames out to viewers."""
+
+    def __init__(
+        self,
+        get_camera: Callable[[], Camera | None],
+        *,
+        idle_timeout: float | None = None,
+        name: str = "camera",
+    ) -> None:
+        """`get_camera` gives the currently connected camera (None while it is offline)."""
+        self._get_camera = get_camera
+        self.idle_timeout = IDLE_TIMEOUT if idle_timeout is None else idle_timeout
+        self.name = name
+        self._loop = asyncio.get_running_loop()
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._next: asyncio.Future[Frame] = self._loop.create_future()
+        self._users = 0
+        self._camera: Camera | None = None
+        self._unsubs: list[Callable[[], None]] = []
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._idle_handle: asyncio.TimerHandle | None = None
+        self._restart_delay = RESTART_MIN_DELAY
+        self._closed = False
+        self.starts = 0
+
+    @property
+    def streaming(self) -> bool:
+        """Whether frames are flowing from the camera."""
+        return self._camera is not None
+
+    @property
+    def viewers(self) -> int:
+        """Viewers and still requests holding the feed open now."""
+        return self._users
+
+    @property
+    def latest(self) -> Frame | None:
+        """The newest frame while streaming."""
+        return self._latest if self.streaming else None
+
+    # --- demand -------------------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Hold the feed open; video starts if it is not running."""
+        if self._closed:
+            raise FeedUnavailableError(f"the {self.name} feed is closed")
+        self._users += 1
+        if self._idle_handle is not None:
+            self._idle_handle.cancel()
+            self._idle_handle = None
+        self._ensure_running()
+
+    def release(self) -> None:
+        """Let go; video stops after the idle period once nobody holds the feed."""
+        self._users -= 1
+        if self._users == 0 and not self._closed:
+            self._idle_handle = self._loop.call_later(self.idle_timeout, self._on_idle)
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[VideoFeed]:
+        """`acquire` for the duration of a block."""
+        self.acquire()
+        try:
+            yield self
+        finally:
+            self.release()
+
+    async def next_frame(self, after: int = 0, wait: float | None = None) -> Frame:
+        """A frame with a sequence number above `after`: the newest one, or the next to come."""
+        latest = self._latest
+        if latest is not None and latest.seq > after and self.streaming:
+            return latest
+        try:
+            async with asyncio.timeout(wait):
+                return await asyncio.shield(self._next)
+        except TimeoutError:
+            raise FeedUnavailableError(f"no video from the {self.name} in time") from None
+
+    async def still(self, wait: float = 10.0) -> bytes:
+        """A JPEG: the newest frame while streaming, else the first after starting video."""
+        latest = self.latest
+        if latest is not None:
+            return latest.jpeg
+        async with self.hold():
+            return (await self.next_frame(self._seq, wait)).jpeg
+
+    # --- running the camera's video ----------------------------------------------------------
+
+    def _ensure_running(self) -> None:
+        if self._camera is None and (self._task is None or self._task.done()):
+            self._task = self._loop.create_task(self._start(), name=f"{self.name} feed start")
+
+    async def _start(self) -> None:
+        delay = 0.0
+        while self._users > 0 and not self._closed and self._camera is None:
+            if delay:
+                await asyncio.sleep(delay)
+            camera = self._get_camera()
+            if camera is not None:
+                async with self._lock:
+                    try:
+                        await self._start_on(camera)
+                    except BSeriesError as err:
+                        _LOGGER.debug("Could not start video on the %s: %s", self.name, err)
+                    else:
+                        self._restart_delay = RESTART_MIN_DELAY
+                        return
+            delay = self._restart_delay
+            self._restart_delay = min(self._restart_delay * 2, RESTART_MAX_DELAY)
+
+    async def _start_on(self, camera: Camera) -> None:
+        unsubs = [
+            camera.add_video_listener(self._on_frame),
+            camera.add_av_close_listener(self._on_av_closed),
+        ]
+        try:
+            await camera.start_video()
+        except BaseException:
+            for unsub in unsubs:
+                unsub()
+            raise
+        self._camera = camera
+        self._unsubs = unsubs
+        self.starts += 1
+        _LOGGER.debug("Video started on the %s", self.name)
+
+    def _on_frame(self, packet: VideoData) -> None:
+        self._seq += 1
+        frame = Frame(self._seq, packet.image, self._loop.time(), packet.timestamp)
+        self._latest = frame
+        waiting, self._next = self._next, self._loop.create_future()
+        waiting.set_result(frame)
+
+    def _on_av_closed(self, error: BSeriesError | None) -> None:
+        self._detach()
+        if error is not None:
+            _LOGGER.debug("Video on the %s ended: %s", self.name, error)
+        if self._users > 0 and not self._closed:
+            self._ensure_running()
+
+    def _detach(self) -> None:
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs = []
+        self._camera = None
+        self._latest = None
+
+    def _on_idle(self) -> None:
+        self._idle_handle = None
+        if self._users == 0 and self._camera is not None:
+            self._task = self._loop.create_task(self._stop(), name=f"{self.name} feed stop")
+
+    async def _stop(self) -> None:
+        async with self._lock:
+            camera = self._camera
+            self._detach()
+            if camera is not None:
+                with contextlib.suppress(BSeriesError):
+                    await camera.stop_video()
+                _LOGGER.debug("Video stopped on the %s", self.name)
+
+    async def close(self) -> None:
+        """Stop video and wake every waiting viewer with an error."""
+        self._closed = True
+        if self._idle_handle is not None:
+            self._idle_handle.cancel()
+            self._idle_handle = None
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._stop()
+        if not self._next.done():
+            self._next.set_exception(ConnectionClosedError(f"the {self.name} feed closed"))
+            self._next.exception()  # retrieved here, so an unwatched future logs nothing

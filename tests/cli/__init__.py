@@ -1,0 +1,1 @@
+"""Tests of the `bseries-ipcam` command-line tool."""

@@ -1,0 +1,1 @@
+"""Tests of the protocol codec: framing, messages, ADPCM, and conformance to real captures."""
