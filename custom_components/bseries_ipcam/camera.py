@@ -1,0 +1,124 @@
+"""The camera entity: still images and live MJPEG from the camera's one shared AV connection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, override
+
+from aiohttp import web
+from homeassistant.components.camera import Camera
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.entity import EntityDescription
+
+from .const import DOMAIN
+from .entity import BSeriesEntity
+from .feed import BOUNDARY, FeedUnavailableError
+from .protocol import ConnectionClosedError, FrameInterval
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import BSeriesConfigEntry, BSeriesCoordinator
+    from .feed import VideoFeed
+    from .talk import TalkEngine
+
+# Video starts on demand over the shared feed; entities do not poll.
+PARALLEL_UPDATES = 0
+
+STILL_WAIT: Final = 10.0
+# A viewer whose stream has had no frame this long is ended; its browser reconnects.
+STREAM_STALL: Final = 30.0
+# HA's still-image stream polls at `frame_interval`; at full speed the camera gives ~15-30 fps.
+FULL_SPEED_INTERVAL: Final = 1 / 15
+
+CAMERA_DESCRIPTION: Final = EntityDescription(key="camera", name=None)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: BSeriesConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the camera entity."""
+    data = entry.runtime_data
+    async_add_entities([BSeriesCamera(data.coordinator, data.feed, data.talk)])
+
+
+class BSeriesCamera(BSeriesEntity, Camera):
+    """The camera's video; named after the device."""
+
+    _attr_is_streaming = True
+
+    def __init__(self, coordinator: BSeriesCoordinator, feed: VideoFeed, talk: TalkEngine) -> None:
+        """Serve video from the shared feed."""
+        BSeriesEntity.__init__(self, coordinator, CAMERA_DESCRIPTION)
+        Camera.__init__(self)
+        self._feed = feed
+        self._talk = talk
+        self._attr_brand = coordinator.device_info.get("manufacturer")
+        self._attr_model = coordinator.device_info.get("model")
+
+    @property
+    @override
+    def frame_interval(self) -> float:
+        """Seconds between frames: the chosen interval, or the camera's full speed."""
+        milliseconds = self.coordinator.frame_interval.milliseconds
+        return milliseconds / 1000 if milliseconds else FULL_SPEED_INTERVAL
+
+    @override
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """The newest frame while video runs; otherwise video starts for the first frame."""
+        try:
+            return await self._feed.still(STILL_WAIT)
+        except FeedUnavailableError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="no_video",
+                translation_placeholders={
+                    "name": self.coordinator.config_entry.title,
+                    "error": str(err),
+                },
+            ) from err
+
+    @override
+    async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
+        """Write every frame of the shared feed to this viewer as multipart MJPEG.
+
+        A viewer that reads slowly only delays itself: it is handed the newest frame each time
+        it is ready for one, so it skips frames instead of queueing them.
+        """
+        response = web.StreamResponse()
+        response.content_type = f"multipart/x-mixed-replace;boundary={BOUNDARY}"
+        response.enable_compression(web.ContentCoding.identity)
+        await response.prepare(request)
+        async with self._feed.hold():
+            seq = 0
+            try:
+                while True:
+                    frame = await self._feed.next_frame(seq, STREAM_STALL)
+                    await response.write(frame.multipart)
+                    seq = frame.seq
+            except FeedUnavailableError, ConnectionClosedError, ConnectionResetError:
+                pass
+        return response
+
+    async def async_set_frame_interval(self, interval: int) -> None:
+        """Service action: choose the time between frames, in ms."""
+        try:
+            chosen = FrameInterval.from_milliseconds(interval)
+        except ValueError:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_frame_interval",
+                translation_placeholders={
+                    "interval": str(interval),
+                    "allowed": ", ".join(str(i.milliseconds) for i in FrameInterval),
+                },
+            ) from None
+        await self.coordinator.async_set_frame_interval(chosen)
+
+    async def async_talk(self, media: dict[str, Any]) -> None:
+        """Service action: play audio through the camera's speaker."""
+        await self._talk.async_talk(media["media_content_id"], entity_id=self.entity_id)

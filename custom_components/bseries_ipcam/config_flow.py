@@ -1,0 +1,249 @@
+"""Config flow of the B-Series IP Camera integration.
+
+Every path ends in a real login and verify against the camera, whose camera id (its MAC address)
+is the unique id of the entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Final, override
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+import probatio
+
+from .const import CONNECT_TIMEOUT, DEFAULT_PORT, DOMAIN, entry_title
+from .protocol import (
+    BadPasswordError,
+    BadUserError,
+    BSeriesError,
+    Camera,
+    CameraInfo,
+    CameraTimeoutError,
+    InsufficientPrivilegeError,
+    InvalidCredentialsError,
+    TooManyConnectionsError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+
+_LOGGER = logging.getLogger(__name__)
+
+USERNAME_SELECTOR: Final = TextSelector(TextSelectorConfig(autocomplete="username"))
+PASSWORD_SELECTOR: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+
+ADDRESS_FIELDS: Final = {
+    probatio.Required(CONF_HOST): str,
+    probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port,
+}
+CREDENTIAL_FIELDS: Final = {
+    probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
+    probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+}
+
+USER_SCHEMA: Final = probatio.Schema({**ADDRESS_FIELDS, **CREDENTIAL_FIELDS})
+RECONFIGURE_SCHEMA: Final = probatio.Schema(ADDRESS_FIELDS)
+REAUTH_SCHEMA: Final = probatio.Schema(CREDENTIAL_FIELDS)
+DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
+    {probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port, **CREDENTIAL_FIELDS}
+)
+
+
+def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a form may show again after an error: never the password."""
+    if user_input is None:
+        return None
+    return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+
+
+async def _async_check_camera(
+    host: str, port: int, username: str, password: str
+) -> tuple[CameraInfo | None, dict[str, str]]:
+    """Log in and verify once; the camera's info, or the form errors that explain the failure."""
+    try:
+        camera = Camera(host, port, username, password, timeout=CONNECT_TIMEOUT)
+    except InvalidCredentialsError:
+        return None, {"base": "invalid_credentials_format"}
+    try:
+        return await camera.connect(), {}
+    except BadUserError:
+        return None, {"base": "invalid_user"}
+    except BadPasswordError:
+        return None, {"base": "invalid_password"}
+    except TooManyConnectionsError:
+        return None, {"base": "too_many_connections"}
+    except InsufficientPrivilegeError:
+        return None, {"base": "insufficient_privilege"}
+    except CameraTimeoutError:
+        return None, {"base": "timeout"}
+    except BSeriesError as err:
+        _LOGGER.debug("Cannot connect to %s:%s: %s", host, port, err)
+        return None, {"base": "cannot_connect"}
+    except Exception:
+        _LOGGER.exception("Unexpected error while connecting to %s:%s", host, port)
+        return None, {"base": "unknown"}
+    finally:
+        await camera.close()
+
+
+class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a B-Series camera: by hand, from DHCP discovery, reauth and reconfigure."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    _discovered_host: str
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the camera's address and an account on it."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            info, errors = await _async_check_camera(
+                user_input[CONF_HOST],
+                user_input[CONF_PORT],
+                user_input[CONF_USERNAME],
+                user_input[CONF_PASSWORD],
+            )
+            if info is not None:
+                return await self._async_create_or_update(info, user_input)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+        )
+
+    @override
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """A camera showed up on the network: update a known one, offer a new one."""
+        camera_id = discovery_info.macaddress.replace(":", "").upper()
+        await self.async_set_unique_id(camera_id)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
+        # A camera whose DHCP address belongs to another interface (wired and wireless MAC
+        # addresses differ) is still known by its address.
+        self._async_abort_entries_match({CONF_HOST: discovery_info.ip})
+        self._discovered_host = discovery_info.ip
+        self.context["title_placeholders"] = {"name": entry_title(camera_id)}
+        self.context["configuration_url"] = f"http://{discovery_info.ip}/"
+        return await self.async_step_dhcp_confirm()
+
+    async def async_step_dhcp_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an account on the discovered camera."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_HOST: self._discovered_host, **user_input}
+            info, errors = await _async_check_camera(
+                self._discovered_host,
+                user_input[CONF_PORT],
+                user_input[CONF_USERNAME],
+                user_input[CONF_PASSWORD],
+            )
+            if info is not None:
+                return await self._async_create_or_update(info, data)
+        return self.async_show_form(
+            step_id="dhcp_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                DHCP_CONFIRM_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+            description_placeholders={"host": self._discovered_host},
+        )
+
+    async def _async_create_or_update(
+        self, info: CameraInfo, data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """A new entry for a new camera; a known one only gets its new address."""
+        await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
+        )
+        return self.async_create_entry(
+            title=entry_title(info.camera_id),
+            data={
+                CONF_HOST: data[CONF_HOST],
+                CONF_PORT: data[CONF_PORT],
+                CONF_USERNAME: data[CONF_USERNAME],
+                CONF_PASSWORD: data[CONF_PASSWORD],
+            },
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The camera rejected the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the password again (and the user name, in case that changed too)."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            info, errors = await _async_check_camera(
+                entry.data[CONF_HOST],
+                entry.data[CONF_PORT],
+                user_input[CONF_USERNAME],
+                user_input[CONF_PASSWORD],
+            )
+            if info is not None:
+                await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
+                self._abort_if_unique_id_mismatch(reason="wrong_camera")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={
+                        CONF_USERNAME: user_input[CONF_USERNAME],
+                        CONF_PASSWORD: user_input[CONF_PASSWORD],
+                    },
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                REAUTH_SCHEMA, {CONF_USERNAME: entry.data[CONF_USERNAME]}
+            ),
+            errors=errors,
+            description_placeholders={
+                "address": f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"
+            },
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the camera's address; it must still be the same camera."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            info, errors = await _async_check_camera(
+                user_input[CONF_HOST],
+                user_input[CONF_PORT],
+                entry.data[CONF_USERNAME],
+                entry.data[CONF_PASSWORD],
+            )
+            if info is not None:
+                await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
+                self._abort_if_unique_id_mismatch(reason="wrong_camera")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={
+                        CONF_HOST: user_input[CONF_HOST],
+                        CONF_PORT: user_input[CONF_PORT],
+                    },
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMA, user_input or entry.data
+            ),
+            errors=errors,
+        )

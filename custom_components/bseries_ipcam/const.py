@@ -1,0 +1,34 @@
+"""Constants for the B-Series IP Camera integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "bseries_ipcam"
+
+DEFAULT_PORT: Final = 80
+
+# Budget for one connect + login + verify, in the config flow and in the coordinator.
+CONNECT_TIMEOUT: Final = 10.0
+
+# A lost control session is retried after 1, 2, 4, ... seconds, never more than a minute apart.
+RECONNECT_MIN_DELAY: Final = 1.0
+RECONNECT_MAX_DELAY: Final = 60.0
+
+MODEL: Final = "B-Series IP camera"
+DEFAULT_MANUFACTURER: Final = "B-Series compatible"
+# The camera id is the MAC address; its vendor prefix names the maker.
+MANUFACTURER_BY_PREFIX: Final[dict[str, str]] = {
+    "00626E": "Foscam",
+    "00656E": "Tenvis",
+}
+
+
+def manufacturer_for(camera_id: str) -> str:
+    """The maker of a camera, from the vendor prefix of its id (its MAC address)."""
+    return MANUFACTURER_BY_PREFIX.get(camera_id[:6].upper(), DEFAULT_MANUFACTURER)
+
+
+def entry_title(camera_id: str) -> str:
+    """The title of a config entry, and the name of its device."""
+    return f"B-Series camera {camera_id}"

@@ -1,0 +1,395 @@
+"""The control session of one camera: connect, keep it up, fan out alarms and its state.
+
+The camera pushes everything over one TCP control session, so there is nothing to poll. The
+coordinator owns that session (a protocol `Camera`): it connects at setup, dispatches Alarm_Notify
+to its listeners, notices when the session ends, and reconnects on its own with exponential
+backoff (1, 2, 4, ... s, at most 60 s apart) through HA's scheduler. Every timer and task belongs
+to the config entry, so unloading it stops them all and closes every socket.
+
+Later platforms (the camera entity, talk) take `coordinator.camera` while `coordinator.connected`
+and listen with `async_add_listener`; a new `Camera` object stands for every new session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later
+
+from .const import (
+    CONNECT_TIMEOUT,
+    DOMAIN,
+    MODEL,
+    RECONNECT_MAX_DELAY,
+    RECONNECT_MIN_DELAY,
+    entry_title,
+    manufacturer_for,
+)
+from .protocol import (
+    AlarmNotify,
+    AlarmType,
+    AuthenticationError,
+    BSeriesError,
+    Camera,
+    CameraInfo,
+    FrameInterval,
+    InsufficientPrivilegeError,
+    InvalidCredentialsError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from .feed import VideoFeed
+    from .talk import TalkEngine
+
+_LOGGER = logging.getLogger(__package__)
+
+# Errors that no retry can fix: the user has to give other credentials.
+AUTH_ERRORS: Final = (AuthenticationError, InsufficientPrivilegeError, InvalidCredentialsError)
+
+ALARM_TYPES: Final = (AlarmType.MOTION, AlarmType.INPUT, AlarmType.SOUND)
+
+
+class WrongCameraError(BSeriesError):
+    """Another camera answers at the configured address."""
+
+    def __init__(self, expected: str | None, actual: str) -> None:
+        """Keep both camera ids."""
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"camera {actual} answered instead of {expected}")
+
+
+@dataclass(slots=True)
+class BSeriesRuntimeData:
+    """What a loaded config entry holds."""
+
+    coordinator: BSeriesCoordinator
+    feed: VideoFeed
+    talk: TalkEngine
+
+
+type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]
+
+
+class BSeriesCoordinator:
+    """Owns the control session of one camera and tells its listeners about every change."""
+
+    def __init__(self, hass: HomeAssistant, config_entry: BSeriesConfigEntry) -> None:
+        """Take the connection details from the config entry; nothing connects yet."""
+        self.hass = hass
+        self.config_entry = config_entry
+        self.host: str = config_entry.data[CONF_HOST]
+        self.port: int = config_entry.data[CONF_PORT]
+        self._username: str = config_entry.data[CONF_USERNAME]
+        self._password: str = config_entry.data[CONF_PASSWORD]
+        self._camera: Camera | None = None
+        self._camera_unsubs: list[Callable[[], None]] = []
+        self.info: CameraInfo | None = None
+        self.alarms: dict[AlarmType, bool] = dict.fromkeys(ALARM_TYPES, False)
+        self._listeners: dict[int, CALLBACK_TYPE] = {}
+        self._last_listener_id = 0
+        self._retry_delay = RECONNECT_MIN_DELAY
+        self._cancel_retry: CALLBACK_TYPE | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._unsub_stop: CALLBACK_TYPE | None = None
+        self._shutdown = False
+        self.reconnect_attempts = 0
+        self.last_error: str | None = None
+        self.auth_failed = False
+        # The camera forgets its frame interval at every video start and every new session; this
+        # is the one the user chose, re-applied each time. The select entity restores it.
+        self.frame_interval = FrameInterval.MS_0
+
+    # --- state for entities and later platforms ------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether the control session is up."""
+        return self._camera is not None
+
+    @property
+    def camera(self) -> Camera | None:
+        """The connected camera, or None while the session is down."""
+        return self._camera
+
+    @property
+    def camera_id(self) -> str:
+        """The camera id (its MAC address as 12 hex digits), known after setup."""
+        assert self.info is not None
+        return self.info.camera_id
+
+    async def async_set_frame_interval(self, interval: FrameInterval) -> None:
+        """Choose the frame interval: applied now if video runs, and at every video start."""
+        self.frame_interval = interval
+        if self._camera is not None:
+            await self._camera.set_frame_interval(interval)
+        self.async_update_listeners()
+
+    @property
+    def retry_delay(self) -> float:
+        """Seconds before the next reconnect attempt after this one."""
+        return self._retry_delay
+
+    def require_camera(self) -> Camera:
+        """The connected camera; a translated `HomeAssistantError` while it is offline."""
+        if self._camera is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders={"name": self.config_entry.title},
+            )
+        return self._camera
+
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Call `update_callback` on every change of state; returns a function that removes it."""
+        self._last_listener_id += 1
+        listener_id = self._last_listener_id
+        self._listeners[listener_id] = update_callback
+
+        @callback
+        def remove_listener() -> None:
+            self._listeners.pop(listener_id, None)
+
+        return remove_listener
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell every listener that something changed."""
+        for update_callback in list(self._listeners.values()):
+            update_callback()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def async_setup(self) -> None:
+        """Connect for the first time.
+
+        Raises `ConfigEntryAuthFailed` when the camera rejects the credentials and
+        `ConfigEntryNotReady` when it cannot be reached, so that HA retries the setup.
+        """
+        try:
+            await self._async_connect()
+        except AUTH_ERRORS as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"address": self._address, "error": str(err)},
+            ) from err
+        except WrongCameraError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="wrong_camera",
+                translation_placeholders={
+                    "address": self._address,
+                    "expected": str(err.expected),
+                    "actual": err.actual,
+                },
+            ) from err
+        except BSeriesError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"address": self._address, "error": str(err)},
+            ) from err
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_hass_stop
+        )
+
+    async def async_shutdown(self) -> None:
+        """Stop reconnecting and close the session; the coordinator is done after this."""
+        self._shutdown = True
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+        if (task := self._reconnect_task) is not None:
+            self._reconnect_task = None
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if (camera := self._detach()) is not None:
+            await camera.close()
+
+    async def _async_on_hass_stop(self, _event: Event) -> None:
+        """Free the camera's client slot when HA stops."""
+        self._unsub_stop = None  # a one-time listener is gone once it has fired
+        await self.async_shutdown()
+
+    @property
+    def _address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def _async_connect(self) -> None:
+        """Open a new session and make it the current one; a `BSeriesError` when it fails."""
+        camera = Camera(
+            self.host, self.port, self._username, self._password, timeout=CONNECT_TIMEOUT
+        )
+        camera.frame_interval = self.frame_interval
+        info = await camera.connect()
+        expected = self.config_entry.unique_id
+        if expected is not None and info.camera_id != expected:
+            await camera.close()
+            raise WrongCameraError(expected, info.camera_id)
+        if self.info is not None and self.info.firmware != info.firmware:
+            self._async_update_firmware(info.firmware)
+        self.info = info
+        self.alarms = dict.fromkeys(ALARM_TYPES, False)
+        self._camera = camera
+        self._camera_unsubs = [
+            camera.add_alarm_listener(self._async_on_alarm),
+            camera.add_close_listener(partial(self._async_on_camera_closed, camera)),
+        ]
+        if not camera.control.connected:
+            # The session ended before the close listener was in place.
+            self._async_on_camera_closed(camera, None)
+
+    def _detach(self) -> Camera | None:
+        """Forget the current session (without closing it) and return it."""
+        camera, self._camera = self._camera, None
+        for unsub in self._camera_unsubs:
+            unsub()
+        self._camera_unsubs = []
+        return camera
+
+    @callback
+    def _async_update_firmware(self, firmware: str) -> None:
+        """Keep the device's firmware version current after the camera was upgraded."""
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, self.camera_id), self.config_entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=firmware)
+
+    # --- events from the camera --------------------------------------------------------------
+
+    @callback
+    def _async_on_alarm(self, alarm: AlarmNotify) -> None:
+        """Alarm_Notify: 1/2/3 switch that alarm on, 0 switches them all off."""
+        if alarm.alarm_type == AlarmType.STOPPED:
+            self.alarms = dict.fromkeys(ALARM_TYPES, False)
+        elif alarm.alarm_type in self.alarms:
+            self.alarms[AlarmType(alarm.alarm_type)] = True
+        else:
+            _LOGGER.debug("Ignored alarm of unknown type %d", alarm.alarm_type)
+            return
+        self.async_update_listeners()
+
+    @callback
+    def _async_on_camera_closed(self, camera: Camera, error: BSeriesError | None) -> None:
+        """The session ended: mark everything unavailable and start reconnecting."""
+        if camera is not self._camera or self._shutdown:
+            return
+        # The protocol closes its own sockets when a session ends; only forget it here.
+        self._detach()
+        self.last_error = str(error) if error is not None else "connection closed"
+        _LOGGER.warning(
+            "Lost the connection to %s at %s (%s); reconnecting in the background",
+            self.config_entry.title,
+            self._address,
+            self.last_error,
+        )
+        self._retry_delay = RECONNECT_MIN_DELAY
+        self._async_schedule_reconnect()
+        self.async_update_listeners()
+
+    # --- reconnecting --------------------------------------------------------------------------
+
+    @callback
+    def _async_schedule_reconnect(self) -> None:
+        delay = self._retry_delay
+        self._retry_delay = min(delay * 2, RECONNECT_MAX_DELAY)
+        self._cancel_retry = async_call_later(
+            self.hass, delay, HassJob(self._async_reconnect_due, cancel_on_shutdown=True)
+        )
+
+    @callback
+    def _async_reconnect_due(self, _now: datetime) -> None:
+        self._cancel_retry = None
+        self._reconnect_task = self.config_entry.async_create_background_task(
+            self.hass,
+            self._async_reconnect(),
+            f"{DOMAIN} reconnect {entry_title(self.config_entry.unique_id or self.host)}",
+            eager_start=False,
+        )
+
+    async def _async_reconnect(self) -> None:
+        self.reconnect_attempts += 1
+        try:
+            await self._async_connect()
+        except AUTH_ERRORS as err:
+            self.last_error = str(err)
+            self.auth_failed = True
+            _LOGGER.warning(
+                "%s at %s rejected the credentials (%s); log in again (reauthenticate) to reconnect",
+                self.config_entry.title,
+                self._address,
+                err,
+            )
+            self.config_entry.async_start_reauth(self.hass)
+            self.async_update_listeners()
+        except BSeriesError as err:
+            self.last_error = str(err)
+            _LOGGER.debug(
+                "Reconnecting to %s failed (%s); next attempt in %g s",
+                self._address,
+                err,
+                self._retry_delay,
+            )
+            self._async_schedule_reconnect()
+        except Exception as err:
+            # A bug, not the network: say so, but keep trying as for any other failure.
+            self.last_error = str(err)
+            _LOGGER.exception("Unexpected error while reconnecting to %s", self._address)
+            self._async_schedule_reconnect()
+        else:
+            _LOGGER.info("Connection to %s at %s restored", self.config_entry.title, self._address)
+            self._retry_delay = RECONNECT_MIN_DELAY
+            self.last_error = None
+            self.async_update_listeners()
+        finally:
+            self._reconnect_task = None
+
+    # --- device --------------------------------------------------------------------------------
+
+    @property
+    def device_info(self) -> dr.DeviceInfo:
+        """The device the entities of this camera belong to."""
+        info = self.info
+        assert info is not None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return dr.DeviceInfo(
+            identifiers={(DOMAIN, info.camera_id)},
+            connections={(dr.CONNECTION_NETWORK_MAC, dr.format_mac(info.mac))},
+            manufacturer=manufacturer_for(info.camera_id),
+            model=MODEL,
+            name=self.config_entry.title,
+            serial_number=info.camera_id,
+            sw_version=info.firmware or None,
+            configuration_url=f"http://{host}:{self.port}/",
+        )

@@ -1,0 +1,70 @@
+"""Diagnostics of the B-Series IP Camera integration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import BSeriesConfigEntry
+
+# Credentials, and what identifies the camera or the home network.
+TO_REDACT: Final = {
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_HOST,
+    "camera_id",
+    "mac",
+    "title",
+    "unique_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: BSeriesConfigEntry
+) -> dict[str, Any]:
+    """The entry's settings, what the camera said at login, and the session's state."""
+    coordinator = entry.runtime_data.coordinator
+    info = coordinator.info
+    camera = coordinator.camera
+    diagnostics: dict[str, Any] = {
+        "entry": {
+            "title": entry.title,
+            "unique_id": entry.unique_id,
+            "version": entry.version,
+            "minor_version": entry.minor_version,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        },
+        "camera": None
+        if info is None
+        else {
+            "camera_id": info.camera_id,
+            "mac": info.mac,
+            "firmware": info.firmware,
+            "protocol_version": info.protocol_version,
+            "privilege": info.privilege_name,
+        },
+        "connection": {
+            "connected": coordinator.connected,
+            "port": coordinator.port,
+            "reconnect_attempts": coordinator.reconnect_attempts,
+            "retry_delay": coordinator.retry_delay,
+            "auth_failed": coordinator.auth_failed,
+            "last_error": coordinator.last_error,
+            "streams": sorted(camera.streams) if camera is not None else [],
+        },
+        "alarms": {alarm.name.lower(): on for alarm, on in coordinator.alarms.items()},
+        "video": {
+            "streaming": entry.runtime_data.feed.streaming,
+            "viewers": entry.runtime_data.feed.viewers,
+            "starts": entry.runtime_data.feed.starts,
+            "frame_interval_ms": coordinator.frame_interval.milliseconds,
+        },
+        "talk": {"talking": entry.runtime_data.talk.talking},
+    }
+    return async_redact_data(diagnostics, TO_REDACT)

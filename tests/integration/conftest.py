@@ -1,0 +1,79 @@
+"""Fixtures for the integration's tests: a config entry for the simulated camera, set up or not."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+import pytest
+
+from bseries_sim import SimulatorConfig, SimUser
+from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
+from custom_components.bseries_ipcam.const import DOMAIN
+
+from .helpers import CAMERA_ID, HOST, TITLE, MockConfigEntry
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Callable
+
+    from homeassistant.core import HomeAssistant
+
+    from bseries_sim import CameraSimulator
+
+
+@pytest.fixture
+def sim_users() -> dict[str, SimUser]:
+    """The simulated camera's accounts; tests change passwords in place."""
+    return {DEFAULT_USER: SimUser(DEFAULT_PASSWORD)}
+
+
+@pytest.fixture
+def simulator_config(sim_users: dict[str, SimUser]) -> SimulatorConfig:
+    """The simulated camera, with accounts the test can change."""
+    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID)
+
+
+@pytest.fixture
+def config_entry(simulator: CameraSimulator) -> MockConfigEntry:
+    """A config entry for the simulated camera (not yet added to hass)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=CAMERA_ID,
+        data={
+            CONF_HOST: HOST,
+            CONF_PORT: simulator.port,
+            CONF_USERNAME: DEFAULT_USER,
+            CONF_PASSWORD: DEFAULT_PASSWORD,
+        },
+    )
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """The config entry, set up against the simulator; unloaded at the end of the test."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    yield config_entry
+    if config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.fixture
+def free_port(socket_enabled: None) -> Callable[[], int]:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+
+    def get() -> int:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            return int(sock.getsockname()[1])
+
+    return get

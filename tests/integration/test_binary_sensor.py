@@ -1,0 +1,105 @@
+"""Tests of the binary sensors: alarms pushed by the camera, and the connectivity sensor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_FRIENDLY_NAME,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    EntityCategory,
+)
+
+from custom_components.bseries_ipcam.protocol import AlarmType
+from custom_components.bseries_ipcam.protocol.messages import AlarmNotify
+
+from .helpers import TITLE, MockConfigEntry, coordinator_of, entity_id, state_of, wait_until
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
+
+    from bseries_sim import CameraSimulator
+
+ALARMS = {AlarmType.MOTION: "motion", AlarmType.INPUT: "input", AlarmType.SOUND: "sound"}
+
+
+def is_state(hass: HomeAssistant, key: str, state: str) -> Callable[[], bool]:
+    """A predicate: the sensor with this key is in this state."""
+    return lambda: state_of(hass, key) == state
+
+
+async def test_entities(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Four sensors with translated names and device classes; connectivity is diagnostic."""
+    expected = {
+        "motion": ("Motion", BinarySensorDeviceClass.MOTION),
+        "input": ("Alarm input", BinarySensorDeviceClass.SAFETY),
+        "sound": ("Sound", BinarySensorDeviceClass.SOUND),
+        "connection": ("Connectivity", BinarySensorDeviceClass.CONNECTIVITY),
+    }
+    for key, (name, device_class) in expected.items():
+        state = hass.states.get(entity_id(hass, key))
+        assert state is not None
+        assert state.attributes[ATTR_FRIENDLY_NAME] == f"{TITLE} {name}"
+        assert state.attributes[ATTR_DEVICE_CLASS] == device_class
+        entry = entity_registry.async_get(entity_id(hass, key))
+        assert entry is not None
+        assert entry.entity_category == (EntityCategory.DIAGNOSTIC if key == "connection" else None)
+    assert entity_id(hass, "input") == "binary_sensor.b_series_camera_00626e4e72bf_alarm_input"
+
+
+async def test_alarms(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Each alarm type turns its sensor on; "alarm stopped" turns them all off."""
+    for alarm_type, key in ALARMS.items():
+        assert simulator.trigger_alarm(alarm_type) == 1
+        await wait_until(is_state(hass, key, STATE_ON))
+    assert all(state_of(hass, key) == STATE_ON for key in ALARMS.values())
+
+    simulator.trigger_alarm(AlarmType.STOPPED)
+    await wait_until(lambda: all(state_of(hass, key) == STATE_OFF for key in ALARMS.values()))
+
+    # Only the alarm reported goes on.
+    simulator.trigger_alarm(AlarmType.SOUND)
+    await wait_until(lambda: state_of(hass, "sound") == STATE_ON)
+    assert state_of(hass, "motion") == STATE_OFF
+    assert state_of(hass, "input") == STATE_OFF
+
+
+async def test_unknown_alarm_type_is_ignored(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """An alarm type the integration does not know changes nothing."""
+    coordinator = coordinator_of(loaded_entry)
+    session = simulator.sessions[0]
+    await session.peer.send(AlarmNotify(7, (0, 0, 0, 0)).to_bytes())
+    simulator.trigger_alarm(AlarmType.MOTION)
+    await wait_until(lambda: state_of(hass, "motion") == STATE_ON)
+    assert coordinator.alarms == {
+        AlarmType.MOTION: True,
+        AlarmType.INPUT: False,
+        AlarmType.SOUND: False,
+    }
+
+
+async def test_connection_lost(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Alarm sensors go unavailable with the session; connectivity stays available, off."""
+    simulator.trigger_alarm(AlarmType.MOTION)
+    await wait_until(lambda: state_of(hass, "motion") == STATE_ON)
+    simulator.stall()
+    simulator.drop_all()
+    await wait_until(lambda: state_of(hass, "connection") == STATE_OFF)
+    for key in ALARMS.values():
+        assert state_of(hass, key) == STATE_UNAVAILABLE
+    simulator.resume()
