@@ -47,8 +47,6 @@ async def async_setup_entry(
 class BSeriesCamera(BSeriesEntity, Camera):
     """The camera's video; named after the device."""
 
-    _attr_is_streaming = True
-
     def __init__(self, coordinator: BSeriesCoordinator, feed: VideoFeed, talk: TalkEngine) -> None:
         """Serve video from the shared feed."""
         BSeriesEntity.__init__(self, coordinator, CAMERA_DESCRIPTION)
@@ -57,6 +55,18 @@ class BSeriesCamera(BSeriesEntity, Camera):
         self._talk = talk
         self._attr_brand = coordinator.device_info.get("manufacturer")
         self._attr_model = coordinator.device_info.get("model")
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Show "streaming" while video flows from the camera, "idle" otherwise."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
+
+    @property
+    @override
+    def is_streaming(self) -> bool:
+        """Whether video flows from the camera now."""
+        return self._feed.streaming
 
     @property
     @override

@@ -87,6 +87,7 @@ class VideoFeed:
         self._idle_handle: asyncio.TimerHandle | None = None
         self._restart_delay = RESTART_MIN_DELAY
         self._closed = False
+        self._listeners: list[Callable[[], None]] = []
         self.starts = 0
 
     @property
@@ -103,6 +104,15 @@ class VideoFeed:
     def latest(self) -> Frame | None:
         """The newest frame while streaming."""
         return self._latest if self.streaming else None
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` whenever video starts or stops; returns a function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     # --- demand -------------------------------------------------------------------------------
 
@@ -188,6 +198,7 @@ class VideoFeed:
         self._camera = camera
         self._unsubs = unsubs
         self.starts += 1
+        self._notify()
         _LOGGER.debug("Video started on the %s", self.name)
 
     def _on_frame(self, packet: VideoData) -> None:
@@ -208,8 +219,10 @@ class VideoFeed:
         for unsub in self._unsubs:
             unsub()
         self._unsubs = []
-        self._camera = None
+        was_streaming, self._camera = self._camera is not None, None
         self._latest = None
+        if was_streaming:
+            self._notify()
 
     def _on_idle(self) -> None:
         self._idle_handle = None

@@ -70,11 +70,13 @@ async def test_still_image_cold_then_warm(
     assert response.content_type == "image/jpeg"
     first = await response.read()
     assert first.startswith(b"\xff\xd8")
+    assert _state(hass) == "streaming"  # warm for the idle period
     # Warm: the feed stays up for the idle period, so a second still needs no new connection.
     second = await (await client.get(f"/api/camera_proxy/{CAMERA}")).read()
     assert second.startswith(b"\xff\xd8")
     assert simulator.stats.av_connections_accepted == 1
     await simulator.wait_for(lambda: len(simulator.commands(VideoEnd)) == 1, timeout=5)
+    await wait_until(lambda: _state(hass) == "idle")
 
 
 async def test_viewers_and_stills_share_one_av_connection(
