@@ -148,7 +148,8 @@ def _readable_stream(stream: TextIO) -> bool:
         mode = os.fstat(stream.fileno()).st_mode
     except OSError, ValueError:
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+    # A character device counts only as a terminal: /dev/null cannot be watched by epoll.
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and stream.isatty())
 
 
 async def _read_commands(

@@ -215,3 +215,10 @@ async def test_subprocess_runs_until_sigint() -> None:
             process.kill()
             await process.wait()
         process.stdin.close()
+
+
+def test_dev_null_is_not_watched() -> None:
+    # epoll refuses /dev/null (a character device that is not a terminal): reading commands from
+    # it crashed the simulator's stdin reader when started in the background.
+    with open(os.devnull, encoding="utf-8") as devnull:
+        assert not cli._readable_stream(devnull)
