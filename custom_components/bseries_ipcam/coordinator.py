@@ -55,6 +55,7 @@ from .protocol import (
     InsufficientPrivilegeError,
     InvalidCredentialsError,
 )
+from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,8 +109,7 @@ class BSeriesCoordinator:
         self._camera_unsubs: list[Callable[[], None]] = []
         self.info: CameraInfo | None = None
         self.alarms: dict[AlarmType, bool] = dict.fromkeys(ALARM_TYPES, False)
-        self._listeners: dict[int, CALLBACK_TYPE] = {}
-        self._last_listener_id = 0
+        self._listeners: Listeners[[]] = Listeners()
         self._retry_delay = RECONNECT_MIN_DELAY
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -167,21 +167,12 @@ class BSeriesCoordinator:
         self, update_callback: CALLBACK_TYPE, context: Any = None
     ) -> Callable[[], None]:
         """Call `update_callback` on every change of state; returns a function that removes it."""
-        self._last_listener_id += 1
-        listener_id = self._last_listener_id
-        self._listeners[listener_id] = update_callback
-
-        @callback
-        def remove_listener() -> None:
-            self._listeners.pop(listener_id, None)
-
-        return remove_listener
+        return self._listeners.add(update_callback)
 
     @callback
     def async_update_listeners(self) -> None:
         """Tell every listener that something changed."""
-        for update_callback in list(self._listeners.values()):
-            update_callback()
+        self._listeners()
 
     # --- lifecycle -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from .protocol import BSeriesError, Camera, ConnectionClosedError, VideoData
+from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -87,7 +88,7 @@ class VideoFeed:
         self._idle_handle: asyncio.TimerHandle | None = None
         self._restart_delay = RESTART_MIN_DELAY
         self._closed = False
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         self.starts = 0
 
     @property
@@ -107,12 +108,7 @@ class VideoFeed:
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` whenever video starts or stops; returns a function that removes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        return self._listeners.add(listener)
 
     # --- demand -------------------------------------------------------------------------------
 
@@ -198,7 +194,7 @@ class VideoFeed:
         self._camera = camera
         self._unsubs = unsubs
         self.starts += 1
-        self._notify()
+        self._listeners()
         _LOGGER.debug("Video started on the %s", self.name)
 
     def _on_frame(self, packet: VideoData) -> None:
@@ -222,7 +218,7 @@ class VideoFeed:
         was_streaming, self._camera = self._camera is not None, None
         self._latest = None
         if was_streaming:
-            self._notify()
+            self._listeners()
 
     def _on_idle(self) -> None:
         self._idle_handle = None

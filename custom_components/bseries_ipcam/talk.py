@@ -31,6 +31,7 @@ import yarl
 
 from .const import DOMAIN
 from .protocol import BSeriesError, NotSupportedError, TooManyConnectionsError
+from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable
@@ -82,8 +83,7 @@ class TalkEngine:
         self.coordinator = coordinator
         self._queue = asyncio.Lock()  # FIFO: waiters get it in the order they asked
         self._current: asyncio.Task[None] | None = None
-        self._listeners: dict[int, CALLBACK_TYPE] = {}
-        self._last_listener_id = 0
+        self._listeners: Listeners[[]] = Listeners()
         self._shutdown = False
 
     @property
@@ -98,20 +98,11 @@ class TalkEngine:
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> Callable[[], None]:
         """Call `update_callback` whenever `talking` changes; returns a function that removes it."""
-        self._last_listener_id += 1
-        listener_id = self._last_listener_id
-        self._listeners[listener_id] = update_callback
-
-        @callback
-        def remove_listener() -> None:
-            self._listeners.pop(listener_id, None)
-
-        return remove_listener
+        return self._listeners.add(update_callback)
 
     @callback
     def _async_update_listeners(self) -> None:
-        for update_callback in list(self._listeners.values()):
-            update_callback()
+        self._listeners()
 
     # --- talking ---------------------------------------------------------------------------
 

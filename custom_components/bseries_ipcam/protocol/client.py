@@ -25,6 +25,7 @@ from .exceptions import (
     ConnectionClosedError,
     ProtocolError,
 )
+from .listeners import Listeners
 from .messages import AlarmNotify, AudioData, Command, VideoData
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class Camera:
         self._streams: set[Stream] = set()
         self._stream_lock = asyncio.Lock()
         self._talk_lock = asyncio.Lock()
-        self._video_listeners: list[VideoListener] = []
-        self._audio_listeners: list[AudioListener] = []
-        self._av_close_listeners: list[CloseListener] = []
+        self._video_listeners: Listeners[[VideoData]] = Listeners()
+        self._audio_listeners: Listeners[[AudioData, list[int]]] = Listeners()
+        self._av_close_listeners: Listeners[[BSeriesError | None]] = Listeners()
         self._audio_decoder = AdpcmDecoder()
         # Why the AV reader was cancelled from outside: the control session's end.
         self._av_cancel_reason: BSeriesError | None = None
@@ -132,15 +133,15 @@ class Camera:
 
     def add_video_listener(self, listener: VideoListener) -> Callable[[], None]:
         """Called with every video frame, in the event loop, while video runs."""
-        return _add(self._video_listeners, listener)
+        return self._video_listeners.add(listener)
 
     def add_audio_listener(self, listener: AudioListener) -> Callable[[], None]:
         """Called with every audio packet and its decoded samples while audio runs."""
-        return _add(self._audio_listeners, listener)
+        return self._audio_listeners.add(listener)
 
     def add_av_close_listener(self, listener: CloseListener) -> Callable[[], None]:
         """Called when the AV connection ends: its error, or None when it was stopped."""
-        return _add(self._av_close_listeners, listener)
+        return self._av_close_listeners.add(listener)
 
     # --- streams --------------------------------------------------------------------------------
 
@@ -227,12 +228,9 @@ class Camera:
             while True:
                 packet = await av.receive()
                 if isinstance(packet, VideoData):
-                    for video_listener in self._video_listeners:
-                        video_listener(packet)
+                    self._video_listeners(packet)
                 elif self._audio_listeners:
-                    samples = self._audio_decoder.decode(packet.data)
-                    for audio_listener in self._audio_listeners:
-                        audio_listener(packet, samples)
+                    self._audio_listeners(packet, self._audio_decoder.decode(packet.data))
         except (ConnectionClosedError, CameraTimeoutError, ProtocolError) as err:
             error = err
         finally:
@@ -244,8 +242,7 @@ class Camera:
             await av.close()
             if error is None:
                 error, self._av_cancel_reason = self._av_cancel_reason, None
-            for listener in list(self._av_close_listeners):
-                listener(error)
+            self._av_close_listeners(error)
 
     async def _close_av(self) -> None:
         task, self._av_task = self._av_task, None
@@ -316,16 +313,6 @@ class Camera:
             self._streams.clear()
             await self._close_av()
         await self.control.close()
-
-
-def _add[T](listeners: list[T], listener: T) -> Callable[[], None]:
-    listeners.append(listener)
-
-    def remove() -> None:
-        if listener in listeners:
-            listeners.remove(listener)
-
-    return remove
 
 
 async def _chunks(pcm: AsyncIterable[bytes] | Iterable[bytes] | bytes) -> AsyncIterable[bytes]:

@@ -24,6 +24,7 @@ from .exceptions import (
     ProtocolError,
     error_for_result,
 )
+from .listeners import Listeners
 from .messages import (
     AudioEnd,
     AudioStartReq,
@@ -113,8 +114,8 @@ class ControlSession:
         self._reader_task: asyncio.Task[None] | None = None
         self._waiters: dict[int, asyncio.Future[Command]] = {}
         self._request_lock = asyncio.Lock()
-        self._listeners: list[CommandListener] = []
-        self._close_listeners: list[CloseListener] = []
+        self._listeners: Listeners[[Command]] = Listeners(_LOGGER)
+        self._close_listeners: Listeners[[BSeriesError | None]] = Listeners(_LOGGER)
         self._closed: asyncio.Future[BSeriesError | None] | None = None
         self.info: CameraInfo | None = None
 
@@ -241,18 +242,11 @@ class ControlSession:
 
     def add_listener(self, listener: CommandListener) -> Callable[[], None]:
         """Call `listener` with every unsolicited command (alarms, param changes); returns remove."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def add_close_listener(self, listener: CloseListener) -> Callable[[], None]:
         """Call `listener` once when the session ends: the error, or None for a local close."""
-        self._close_listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._close_listeners:
-                self._close_listeners.remove(listener)
-
-        return remove
+        return self._close_listeners.add(listener)
 
     async def wait_closed(self) -> BSeriesError | None:
         """Wait until the session ends; the error that ended it, or None for a local close."""
@@ -293,11 +287,7 @@ class ControlSession:
             # It holds other cameras' passwords in plain text: dropped unread, never logged.
             _LOGGER.debug("Dropped a peer camera list (op 28, %d bytes)", len(command.data))
             return
-        for listener in list(self._listeners):
-            try:
-                listener(command)
-            except Exception:
-                _LOGGER.exception("Error in a listener for %s", command.NAME)
+        self._listeners(command)
 
     def _finish(self, error: BSeriesError | None) -> None:
         if self._closed is None or self._closed.done():
@@ -310,11 +300,7 @@ class ControlSession:
         self._waiters.clear()
         if error is not None:
             _LOGGER.debug("Control session to %s:%s ended: %s", self.host, self.port, error)
-        for listener in list(self._close_listeners):
-            try:
-                listener(error)
-            except Exception:
-                _LOGGER.exception("Error in a close listener")
+        self._close_listeners(error)
 
     async def close(self) -> None:
         """Close the session and its socket; safe to call more than once."""
