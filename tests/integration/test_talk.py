@@ -470,3 +470,26 @@ async def test_unknown_media_source(hass: HomeAssistant, loaded_entry: MockConfi
         await engine_of(loaded_entry).async_talk("media-source://nothing/here.wav")
     assert caught.value.translation_domain == "media_source"
     assert not engine_of(loaded_entry).talking
+
+
+async def test_talk_action_on_the_camera_entity(
+    hass: HomeAssistant,
+    *,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    audio_dir: Path,
+) -> None:
+    """`bseries_ipcam.talk` on the camera entity plays a media item through the speaker."""
+    tone = write_tone(audio_dir / "action.wav", 440.0, 0.5)
+    await hass.services.async_call(
+        "bseries_ipcam",
+        "talk",
+        {"media": {"media_content_id": str(tone), "media_content_type": "audio/wav"}},
+        target={"entity_id": "camera.b_series_camera_00626e4e72bf"},
+        blocking=True,
+    )
+    samples = simulator.talk_samples
+    assert OUT_RATE // 2 - 320 <= len(samples) <= OUT_RATE // 2 + 320
+    fit = fit_tone(samples[320:3680], 440.0)
+    assert fit.snr_db >= MIN_SNR_DB, fit
+    assert len(simulator.commands(TalkStartReq)) == len(simulator.commands(TalkEnd)) == 1
