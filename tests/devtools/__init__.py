@@ -1,0 +1,1 @@
+"""Tests of the development tools (devtools/) that need no Home Assistant process."""
