@@ -12,6 +12,7 @@ it takes its port, internal URL and media folder from `BSERIES_HA_PORT`, `BSERIE
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 import json
 import os
 from pathlib import Path
@@ -30,12 +31,14 @@ if TYPE_CHECKING:
 
 REPO_CONFIG_DIR: Final = REPO_ROOT / "config"
 CONFIGURATION: Final = "configuration.yaml"
-PORT_ENV: Final = "BSERIES_HA_PORT"
 URL_ENV: Final = "BSERIES_HA_URL"
 MEDIA_DIR_ENV: Final = "BSERIES_HA_MEDIA_DIR"
 LOG_LEVEL_ENV: Final = "BSERIES_IPCAM_LOG_LEVEL"
 
 ONBOARDING_STEPS: Final = ("user", "core_config", "analytics", "integration")
+# Same as homeassistant.components.http.config.STORAGE_VERSION and STORAGE_MINOR_VERSION.
+HTTP_STORAGE_VERSION: Final = 2
+HTTP_STORAGE_MINOR_VERSION: Final = 2
 # Same as homeassistant.components.onboarding.STORAGE_VERSION.
 ONBOARDING_STORAGE_VERSION: Final = 4
 
@@ -69,7 +72,6 @@ def hass_environment(
 ) -> dict[str, str]:
     """The variables the configuration reads, and CPATH for the private Python root."""
     env = {
-        PORT_ENV: str(port),
         URL_ENV: f"http://{LOOPBACK}:{port}",
         MEDIA_DIR_ENV: str(config_dir / "media"),
     }
@@ -141,12 +143,12 @@ class HassProcess(ManagedProcess):
         configuration = config_dir / CONFIGURATION
         if not configuration.exists():
             shutil.copyfile(REPO_CONFIG_DIR / CONFIGURATION, configuration)
-        text = configuration.read_text()
-        if PORT_ENV not in text or f"server_host: {LOOPBACK}" not in text:
+        if "\nhttp:" in "\n" + configuration.read_text():
             raise ManagedProcessError(
-                f"{configuration} must set http: server_host: {LOOPBACK} and take server_port"
-                f" from !env_var {PORT_ENV} (see {REPO_CONFIG_DIR / CONFIGURATION})"
+                f"{configuration} must not configure http: devtools pins it to {LOOPBACK} in"
+                f" Home Assistant's storage (see {REPO_CONFIG_DIR / CONFIGURATION})"
             )
+        pin_http_config(config_dir, self.port)
         self.media_dir.mkdir(exist_ok=True)
         for name, content in _INCLUDED_FILES.items():
             if not (config_dir / name).exists():
@@ -199,6 +201,38 @@ def link_custom_components(config_dir: Path) -> None:
         link.symlink_to(Path("..") / "custom_components", target_is_directory=True)
     else:
         link.symlink_to(target, target_is_directory=True)
+
+
+def pin_http_config(config_dir: Path, port: int) -> None:
+    """Make 127.0.0.1:`port` Home Assistant's confirmed HTTP configuration.
+
+    Since 2026.10 Home Assistant keeps its HTTP settings in storage. YAML is migrated once, as a
+    *pending* configuration that reverts, five minutes later and with a restart, to the stored
+    *stable* one unless someone confirms it in the UI; the stable default listens on every
+    interface. Writing the stable configuration before every start keeps the server on loopback
+    and on the port asked for, with nothing to confirm and nothing to revert.
+    """
+    store = config_dir / ".storage" / "http"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    stable = {
+        "server_host": [LOOPBACK],
+        "server_port": port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": datetime.now(UTC).isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    data = {
+        "version": HTTP_STORAGE_VERSION,
+        "minor_version": HTTP_STORAGE_MINOR_VERSION,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    store.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def _onboarding_store(config_dir: Path) -> Path:

@@ -13,7 +13,6 @@ import pytest
 from devtools import hass_server
 from devtools.hass_server import (
     MEDIA_DIR_ENV,
-    PORT_ENV,
     URL_ENV,
     HassProcess,
     onboarding_done,
@@ -127,7 +126,11 @@ def test_prepare_makes_a_folder_ready(tmp_path: Path) -> None:
     assert hass.media_dir.is_dir()
     assert onboarding_done(config) == ["core_config"]
     assert not hass.onboarded()
-    assert hass.env[PORT_ENV] == "8999"
+    http = json.loads((config / ".storage" / "http").read_text())["data"]
+    assert http["stable"]["server_host"] == ["127.0.0.1"]
+    assert http["stable"]["server_port"] == 8999
+    assert http["pending"] is None
+    assert http["yaml_migration_done"] is True
     assert hass.env[URL_ENV] == "http://127.0.0.1:8999"
     assert hass.env[MEDIA_DIR_ENV] == str(config / "media")
     hass.prepare()  # again: nothing changes, nothing fails
@@ -135,8 +138,8 @@ def test_prepare_makes_a_folder_ready(tmp_path: Path) -> None:
 
 
 def test_prepare_refuses_a_configuration_that_may_leave_loopback(tmp_path: Path) -> None:
-    (tmp_path / "configuration.yaml").write_text("default_config:\n")
-    with pytest.raises(ManagedProcessError, match="server_host"):
+    (tmp_path / "configuration.yaml").write_text("http:\n  server_host: 0.0.0.0\n")
+    with pytest.raises(ManagedProcessError, match="must not configure http"):
         HassProcess(tmp_path, 8999).prepare()
 
 

@@ -73,6 +73,12 @@ async def test_runs_on_loopback_without_discovery(
     assert not components & NOT_LOADED
     assert not components & ONBOARDING_EXTRAS
     assert stack.hass.url.startswith("http://127.0.0.1:")
+    # The HTTP settings are confirmed loopback ones: nothing pending that could revert to
+    # listening on every interface.
+    http = await api.ws_command("http/config")
+    assert http["stable"]["server_host"] == ["127.0.0.1"]
+    assert http["pending"] is None
+    assert http["revert_at"] is None
 
 
 async def test_frontend_and_service_descriptions_load(api: HassApi, entities: Entities) -> None:
