@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 BOUNDARY: Final = "frame"
-IDLE_TIMEOUT: Final = 10.0
+# Longer than the frontend's 10 s thumbnail refresh, so an open dashboard keeps video warm instead
+# of starting and stopping it (and flipping the camera's state) every few seconds.
+IDLE_TIMEOUT: Final = 15.0
 RESTART_MIN_DELAY: Final = 1.0
 RESTART_MAX_DELAY: Final = 10.0
 
@@ -46,15 +48,9 @@ class Frame:
     def multipart(self) -> bytes:
         """The frame as one part of a multipart/x-mixed-replace body, built once for all viewers."""
         if self._part is None:
-            self._part = (
-                b"--"
-                + BOUNDARY.encode()
-                + b"\r\nContent-Type: image/jpeg\r\nContent-Length: "
-                + str(len(self.jpeg)).encode()
-                + b"\r\n\r\n"
-                + self.jpeg
-                + b"\r\n"
-            )
+            head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(self.jpeg)}"
+            # One join: the JPEG is copied once, not once per concatenation.
+            self._part = b"".join((head.encode(), b"\r\n\r\n", self.jpeg, b"\r\n"))
         return self._part
 
 
@@ -79,7 +75,8 @@ class VideoFeed:
         self._loop = asyncio.get_running_loop()
         self._latest: Frame | None = None
         self._seq = 0
-        self._next: asyncio.Future[Frame] = self._loop.create_future()
+        # One future per waiting viewer, all resolved by the next frame.
+        self._waiters: list[asyncio.Future[Frame]] = []
         self._users = 0
         self._camera: Camera | None = None
         self._unsubs: list[Callable[[], None]] = []
@@ -142,11 +139,27 @@ class VideoFeed:
         latest = self._latest
         if latest is not None and latest.seq > after and self.streaming:
             return latest
+        if self._closed:
+            raise ConnectionClosedError(f"the {self.name} feed closed")
+        # A future of its own (not a shield around a shared one) and a plain timer (not
+        # asyncio.timeout): this runs for every viewer and every frame.
+        waiter: asyncio.Future[Frame] = self._loop.create_future()
+        self._waiters.append(waiter)
+        timer = None if wait is None else self._loop.call_later(wait, self._expire, waiter)
         try:
-            async with asyncio.timeout(wait):
-                return await asyncio.shield(self._next)
-        except TimeoutError:
-            raise FeedUnavailableError(f"no video from the {self.name} in time") from None
+            return await waiter
+        except BaseException:
+            # Timed out or cancelled: the next frame need not visit this waiter.
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _expire(self, waiter: asyncio.Future[Frame]) -> None:
+        if not waiter.done():
+            waiter.set_exception(FeedUnavailableError(f"no video from the {self.name} in time"))
 
     async def still(self, wait: float = 10.0) -> bytes:
         """A JPEG: the newest frame while streaming, else the first after starting video."""
@@ -201,8 +214,10 @@ class VideoFeed:
         self._seq += 1
         frame = Frame(self._seq, packet.image, self._loop.time(), packet.timestamp)
         self._latest = frame
-        waiting, self._next = self._next, self._loop.create_future()
-        waiting.set_result(frame)
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(frame)
 
     def _on_av_closed(self, error: BSeriesError | None) -> None:
         self._detach()
@@ -245,6 +260,7 @@ class VideoFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._stop()
-        if not self._next.done():
-            self._next.set_exception(ConnectionClosedError(f"the {self.name} feed closed"))
-            self._next.exception()  # retrieved here, so an unwatched future logs nothing
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(ConnectionClosedError(f"the {self.name} feed closed"))
