@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Final, override
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from homeassistant.components.camera import Camera
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
@@ -12,14 +13,14 @@ from homeassistant.helpers.entity import EntityDescription
 from .const import DOMAIN
 from .entity import BSeriesEntity
 from .feed import BOUNDARY, FeedUnavailableError
-from .protocol import ConnectionClosedError, FrameInterval
+from .protocol import FrameInterval
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import BSeriesConfigEntry, BSeriesCoordinator
-    from .feed import VideoFeed
+    from .feed import Frame, VideoFeed
     from .talk import TalkEngine
 
 # Video starts on demand over the shared feed; entities do not poll.
@@ -28,6 +29,8 @@ PARALLEL_UPDATES = 0
 STILL_WAIT: Final = 10.0
 # A viewer whose stream has had no frame this long is ended; its browser reconnects.
 STREAM_STALL: Final = 30.0
+# A viewer whose socket holds more than this (about four VGA frames) unsent skips frames.
+SLOW_VIEWER_BUFFER: Final = 256 * 1024
 # HA's still-image stream polls at `frame_interval`; at full speed the camera gives ~15-30 fps.
 FULL_SPEED_INTERVAL: Final = 1 / 15
 
@@ -96,22 +99,42 @@ class BSeriesCamera(BSeriesEntity, Camera):
     async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
         """Write every frame of the shared feed to this viewer as multipart MJPEG.
 
-        A viewer that reads slowly only delays itself: it is handed the newest frame each time
-        it is ready for one, so it skips frames instead of queueing them.
+        Frames go from the feed's frame callback straight to the viewer's socket, as one buffer
+        built once for all viewers: no task wakes up per viewer and frame. A viewer that reads
+        slowly only delays itself: while its socket still holds more than SLOW_VIEWER_BUFFER
+        unsent bytes it skips frames instead of queueing them.
         """
         response = web.StreamResponse()
         response.content_type = f"multipart/x-mixed-replace;boundary={BOUNDARY}"
-        response.enable_compression(web.ContentCoding.identity)
         await response.prepare(request)
+        transport = request.transport
+        if transport is None:  # the viewer left before the stream began
+            return response
+        # HTTP/1.1 bodies of unknown length are chunked by aiohttp; HTTP/1.0 ones are not.
+        chunked = response.headers.get(hdrs.TRANSFER_ENCODING) == "chunked"
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+        last_frame = loop.time()
+
+        def push(frame: Frame | None) -> None:
+            nonlocal last_frame
+            if frame is None or transport.is_closing():
+                if not ended.done():
+                    ended.set_result(None)
+                return
+            last_frame = loop.time()
+            if transport.get_write_buffer_size() <= SLOW_VIEWER_BUFFER:
+                transport.write(frame.chunk if chunked else frame.multipart)
+
         async with self._feed.hold():
-            seq = 0
+            remove = self._feed.add_sink(push)
             try:
-                while True:
-                    frame = await self._feed.next_frame(seq, STREAM_STALL)
-                    await response.write(frame.multipart)
-                    seq = frame.seq
-            except FeedUnavailableError, ConnectionClosedError, ConnectionResetError:
-                pass
+                while not ended.done() and not transport.is_closing():
+                    await asyncio.wait((ended,), timeout=STREAM_STALL / 2)
+                    if loop.time() - last_frame > STREAM_STALL:
+                        break  # no video for a long time: the browser will reconnect
+            finally:
+                remove()
         return response
 
     async def async_set_frame_interval(self, interval: int) -> None:

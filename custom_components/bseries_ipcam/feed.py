@@ -43,6 +43,7 @@ class Frame:
     received_at: float
     timestamp: int
     _part: bytes | None = field(default=None, repr=False)
+    _chunk: bytes | None = field(default=None, repr=False)
 
     @property
     def multipart(self) -> bytes:
@@ -52,6 +53,14 @@ class Frame:
             # One join: the JPEG is copied once, not once per concatenation.
             self._part = b"".join((head.encode(), b"\r\n\r\n", self.jpeg, b"\r\n"))
         return self._part
+
+    @property
+    def chunk(self) -> bytes:
+        """`multipart` as one HTTP/1.1 chunk (chunked transfer coding), built once."""
+        if self._chunk is None:
+            part = self.multipart
+            self._chunk = b"".join((f"{len(part):x}\r\n".encode(), part, b"\r\n"))
+        return self._chunk
 
 
 class FeedUnavailableError(BSeriesError):
@@ -86,6 +95,8 @@ class VideoFeed:
         self._restart_delay = RESTART_MIN_DELAY
         self._closed = False
         self._listeners: Listeners[[]] = Listeners()
+        # Called with every frame as it arrives, and with None when the feed closes.
+        self._sinks: Listeners[[Frame | None]] = Listeners(_LOGGER)
         self.starts = 0
 
     @property
@@ -106,6 +117,14 @@ class VideoFeed:
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` whenever video starts or stops; returns a function that removes it."""
         return self._listeners.add(listener)
+
+    def add_sink(self, sink: Callable[[Frame | None], None]) -> Callable[[], None]:
+        """Call `sink` with every frame, in the frame's callback, and with None at close.
+
+        For viewers that write frames straight to their connection: no task wakes up per
+        viewer and frame.
+        """
+        return self._sinks.add(sink)
 
     # --- demand -------------------------------------------------------------------------------
 
@@ -218,6 +237,7 @@ class VideoFeed:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(frame)
+        self._sinks(frame)
 
     def _on_av_closed(self, error: BSeriesError | None) -> None:
         self._detach()
@@ -264,3 +284,4 @@ class VideoFeed:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_exception(ConnectionClosedError(f"the {self.name} feed closed"))
+        self._sinks(None)

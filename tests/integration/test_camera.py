@@ -158,3 +158,75 @@ def _entity(hass: HomeAssistant) -> BSeriesCamera:
     entity = component.get_entity(CAMERA)
     assert isinstance(entity, BSeriesCamera)
     return entity
+
+
+async def test_stalled_viewer_skips_frames_while_its_socket_is_full(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Any unsent byte counts as full here, so the stalled viewer skips almost every frame.
+    monkeypatch.setattr(camera_module, "SLOW_VIEWER_BUFFER", 0)
+    client = await hass_client()
+    stalled = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    fast = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    jpegs = await _read_parts(fast, 20)
+    assert len(set(jpegs)) == 20
+    stalled.close()
+    fast.close()
+
+
+async def test_http_10_viewer_gets_an_unchunked_stream(
+    hass: HomeAssistant,
+    hass_client: Any,
+    hass_access_token: str,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    client = await hass_client()  # starts HA's HTTP server on 127.0.0.1
+    url = client.make_url(f"/api/camera_proxy_stream/{CAMERA}")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(
+        f"GET {url.path} HTTP/1.0\r\nAuthorization: Bearer {hass_access_token}\r\n\r\n".encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200"))
+    assert b"chunked" not in head.lower()
+    body = await reader.readexactly(2000)
+    assert body.startswith(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ")
+    writer.close()
+    await writer.wait_closed()
+
+
+async def test_stream_ends_when_video_stalls(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(camera_module, "STREAM_STALL", 0.4)
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    await _read_parts(response, 2)
+    simulator.stall()
+    async with asyncio.timeout(5):
+        while await response.content.readany():
+            pass  # the server ends the response: the loop stops at end of stream
+    simulator.resume()
+
+
+async def test_stream_ends_when_the_entry_unloads(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    await _read_parts(response, 2)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    async with asyncio.timeout(5):
+        while await response.content.readany():
+            pass
