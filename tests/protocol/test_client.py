@@ -234,34 +234,74 @@ async def test_control_drop_closes_av(sim: CameraSimulator) -> None:
         await sim.wait_for(lambda: camera.streams == frozenset())
 
 
+class AvRecorder:
+    """What an AvSession hands over: video, audio and how it closed."""
+
+    def __init__(self) -> None:
+        self.video: list[VideoData] = []
+        self.audio: list[AudioData] = []
+        self.closed: list[BSeriesError | None] = []
+
+    def session(self, sim: CameraSimulator, connection_id: int, **kwargs: float) -> AvSession:
+        return self.session_at(sim.host, sim.port, connection_id, **kwargs)
+
+    def session_at(self, host: str, port: int, connection_id: int, **kwargs: float) -> AvSession:
+        return AvSession(
+            host,
+            port,
+            connection_id,
+            on_video=self.video.append,
+            on_audio=self.audio.append,
+            on_close=self.closed.append,
+            **kwargs,
+        )
+
+
 async def test_av_session_with_wrong_id_is_closed_by_camera(sim: CameraSimulator) -> None:
-    av = AvSession(sim.host, sim.port, 0xDEADBEEF)
+    recorder = AvRecorder()
+    av = recorder.session(sim, 0xDEADBEEF)
     await av.connect()
-    with pytest.raises(ConnectionClosedError):
-        await av.receive()
+    await sim.wait_for(lambda: bool(recorder.closed))
+    assert isinstance(recorder.closed[0], ConnectionClosedError)
+    assert recorder.video == []
     await av.close()
+    assert len(recorder.closed) == 1
 
 
-async def test_av_session_iterates_and_sends_keepalive(sim: CameraSimulator) -> None:
+async def test_av_session_hands_over_frames_and_sends_keepalive(sim: CameraSimulator) -> None:
     async with _camera(sim) as camera:
         connection_id = await camera.control.start_video()
         assert connection_id is not None
-        av = AvSession(sim.host, sim.port, connection_id, keepalive_interval=0.05)
+        recorder = AvRecorder()
+        av = recorder.session(sim, connection_id, keepalive_interval=0.05)
         await av.connect()
-        received = []
-        async for packet in av:
-            received.append(packet)
-            if len(received) == 3:
-                break
-        assert all(isinstance(p, VideoData) for p in received)
+        await sim.wait_for(lambda: len(recorder.video) >= 3)
+        assert all(frame.image.startswith(b"\xff\xd8") for frame in recorder.video)
         await sim.wait_for(lambda: len(sim.commands(AvKeepAlive)) >= 1)
         await av.close()
         await av.close()
+        # A local close is reported once, without an error.
+        assert recorder.closed == [None]
+
+
+async def test_av_session_abort_reports_the_reason(sim: CameraSimulator) -> None:
+    async with _camera(sim) as camera:
+        connection_id = await camera.control.start_video()
+        assert connection_id is not None
+        recorder = AvRecorder()
+        av = recorder.session(sim, connection_id)
+        await av.connect()
+        reason = CameraTimeoutError("the control session timed out")
+        av.abort(reason)
+        av.abort(None)
+        assert recorder.closed == [reason]
+        await av.close()
+        assert recorder.closed == [reason]
 
 
 async def test_av_session_needs_connect() -> None:
     with pytest.raises(RuntimeError):
-        await AvSession("127.0.0.1", 1, 1).receive()
+        AvRecorder().session(CameraSimulator(), 1).connection  # noqa: B018
 
 
 async def test_audio_restart_resets_decoder(sim: CameraSimulator) -> None:

@@ -141,7 +141,7 @@ async def test_unreachable_host(
     async def fail(*args: object, **kwargs: object) -> None:
         raise os_error
 
-    monkeypatch.setattr(asyncio, "open_connection", fail)
+    monkeypatch.setattr(asyncio.get_running_loop(), "create_connection", fail)
     with pytest.raises(ConnectionFailedError, match=message):
         await ControlSession("camera.lan", 80, USER, PASSWORD).connect()
 

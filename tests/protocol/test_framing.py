@@ -19,6 +19,7 @@ from custom_components.bseries_ipcam.protocol.const import (
 )
 from custom_components.bseries_ipcam.protocol.exceptions import ProtocolError
 from custom_components.bseries_ipcam.protocol.framing import (
+    MIN_READ_SPACE,
     Frame,
     FrameDecoder,
     encode_frame,
@@ -454,3 +455,42 @@ def test_fuzz_decode_command(channel: Channel, opcode: int, text: bytes, offset:
     else:
         assert not isinstance(command, UnknownCommand)
         assert type(command) is command_type(channel, opcode)
+
+
+# --- reading straight into the decoder's buffer (asyncio.BufferedProtocol) -----------------------
+
+
+def _read_into(decoder: FrameDecoder, data: bytes, read_size: int) -> tuple[list[Frame], int]:
+    """Deliver `data` as a socket would, `read_size` bytes per read; the frames and the largest
+    free space offered."""
+    frames: list[Frame] = []
+    largest = 0
+    for pos in range(0, len(data), read_size):
+        piece = data[pos : pos + read_size]
+        buffer = decoder.get_buffer(-1)
+        assert len(buffer) >= MIN_READ_SPACE
+        largest = max(largest, len(buffer))
+        buffer[: len(piece)] = piece
+        frames += decoder.buffer_updated(len(piece))
+    return frames, largest
+
+
+def test_partial_frames_move_to_the_front_instead_of_growing_the_buffer() -> None:
+    texts = [bytes([i]) * 100_000 for i in range(50)]
+    stream = b"".join(encode_frame(Channel.AV, 1, text) for text in texts)
+    decoder = FrameDecoder(Channel.AV)
+    # Reads that never end on a frame boundary leave a partial frame behind every time.
+    frames, largest = _read_into(decoder, stream, 70_001)
+    assert [frame.text for frame in frames] == texts
+    assert largest <= 2 * MIN_READ_SPACE
+    assert decoder.buffered == 0
+    decoder.close()
+
+
+def test_a_frame_larger_than_the_buffer_grows_it() -> None:
+    text = bytes(range(256)) * 4096  # 1 MiB, several times the first buffer
+    stream = encode_frame(Channel.AV, 1, text) + encode_frame(Channel.AV, 3, b"")
+    decoder = FrameDecoder(Channel.AV)
+    frames, _largest = _read_into(decoder, stream, 65_536)
+    assert [(frame.opcode, frame.text) for frame in frames] == [(1, text), (3, b"")]
+    assert decoder.offset == len(stream)

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 import logging
 import time
+from typing import TYPE_CHECKING
 
-from .connection import CommandConnection, open_tcp
+from .connection import CloseCallback, CommandConnection, open_connection
 from .const import AUDIO_PACKET_BYTES, DEAD_AFTER, KEEPALIVE_INTERVAL, PACKET_DURATION, Channel
-from .messages import AudioData, AvKeepAlive, AvLoginReq, TalkData, UnknownCommand, VideoData
+from .messages import (
+    AudioData,
+    AvKeepAlive,
+    AvLoginReq,
+    Command,
+    TalkData,
+    UnknownCommand,
+    VideoData,
+)
+
+if TYPE_CHECKING:
+    from .exceptions import BSeriesError
 
 _LOGGER = logging.getLogger(__name__)
-
-type AvPacket = VideoData | AudioData
 
 # Talk packets go out this far ahead of real time, so that scheduling jitter never empties the
 # camera's playback buffer (which holds at least one second).
@@ -21,7 +31,7 @@ TALK_LEAD = 0.2
 
 
 class AvSession:
-    """A logged-in AV connection: yields video frames and audio packets, sends talk data."""
+    """A logged-in AV connection: hands over video frames and audio packets, sends talk data."""
 
     def __init__(
         self,
@@ -29,15 +39,25 @@ class AvSession:
         port: int,
         connection_id: int,
         *,
+        on_video: Callable[[VideoData], None],
+        on_audio: Callable[[AudioData], None],
+        on_close: CloseCallback,
         timeout: float = 10.0,
         keepalive_interval: float = KEEPALIVE_INTERVAL,
         dead_after: float = DEAD_AFTER,
     ) -> None:
-        """Remember where to connect; `connect` does it."""
+        """Remember where to connect and whom to tell; `connect` does it.
+
+        `on_video` and `on_audio` are called in the event loop as each packet arrives;
+        `on_close` once when the connection ends, with its error or None after `close`.
+        """
         self.host = host
         self.port = port
         self.connection_id = connection_id
         self.timeout = timeout
+        self._on_video = on_video
+        self._on_audio = on_audio
+        self._on_close = on_close
         self._keepalive_interval = keepalive_interval
         self._dead_after = dead_after
         self._connection: CommandConnection | None = None
@@ -45,11 +65,13 @@ class AvSession:
 
     async def connect(self) -> None:
         """Open the second connection and log in with the data connection id (no reply comes)."""
-        reader, writer = await open_tcp(self.host, self.port, self.timeout)
-        self._connection = CommandConnection(
-            reader,
-            writer,
+        self._connection = await open_connection(
+            self.host,
+            self.port,
             Channel.AV,
+            on_command=self._dispatch,
+            on_close=self._on_close,
+            timeout=self.timeout,
             keepalive_interval=self._keepalive_interval,
             dead_after=self._dead_after,
             name=f"AV {self.host}:{self.port}",
@@ -68,25 +90,16 @@ class AvSession:
             raise RuntimeError("AvSession.connect() was not called")
         return self._connection
 
-    async def receive(self) -> AvPacket:
-        """The next video frame or audio packet; keepalives and unknown commands are skipped."""
-        connection = self.connection
-        while True:
-            command = await connection.read()
-            if isinstance(command, (VideoData, AudioData)):
-                return command
-            if isinstance(command, UnknownCommand):
-                _LOGGER.debug("Skipped unknown AV command op %d", command.opcode)
-            elif not isinstance(command, AvKeepAlive):
-                _LOGGER.debug("Ignored %s on the AV connection", command.NAME)
-
-    def __aiter__(self) -> AsyncIterator[AvPacket]:
-        """Iterate over `receive` until the connection ends (with its error)."""
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[AvPacket]:
-        while True:
-            yield await self.receive()
+    def _dispatch(self, command: Command) -> None:
+        # Video first: it is nearly all of the traffic.
+        if type(command) is VideoData:
+            self._on_video(command)
+        elif type(command) is AudioData:
+            self._on_audio(command)
+        elif isinstance(command, UnknownCommand):
+            _LOGGER.debug("Skipped unknown AV command op %d", command.opcode)
+        elif not isinstance(command, AvKeepAlive):
+            _LOGGER.debug("Ignored %s on the AV connection", command.NAME)
 
     async def send_talk(self, packets: AsyncIterable[bytes] | Iterable[bytes]) -> int:
         """Send ADPCM packets as Talk_Data, paced at real time on the monotonic clock.
@@ -124,6 +137,11 @@ class AvSession:
     def reset_talk(self) -> None:
         """Talk serials start again from 0 (call at each talk start)."""
         self._talk_serial = 0
+
+    def abort(self, error: BSeriesError | None) -> None:
+        """Close now, with `error` as the reason given to `on_close`."""
+        if self._connection is not None:
+            self._connection.abort(error)
 
     async def close(self) -> None:
         """Close the connection; safe to call more than once."""

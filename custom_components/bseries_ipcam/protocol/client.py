@@ -71,16 +71,14 @@ class Camera:
         self._keepalive_interval = keepalive_interval
         self._dead_after = dead_after
         self._av: AvSession | None = None
-        self._av_task: asyncio.Task[None] | None = None
         self._streams: set[Stream] = set()
         self._stream_lock = asyncio.Lock()
         self._talk_lock = asyncio.Lock()
-        self._video_listeners: Listeners[[VideoData]] = Listeners()
-        self._audio_listeners: Listeners[[AudioData, list[int]]] = Listeners()
-        self._av_close_listeners: Listeners[[BSeriesError | None]] = Listeners()
+        # With a logger: a listener that raises must not end the AV connection.
+        self._video_listeners: Listeners[[VideoData]] = Listeners(_LOGGER)
+        self._audio_listeners: Listeners[[AudioData, list[int]]] = Listeners(_LOGGER)
+        self._av_close_listeners: Listeners[[BSeriesError | None]] = Listeners(_LOGGER)
         self._audio_decoder = AdpcmDecoder()
-        # Why the AV reader was cancelled from outside: the control session's end.
-        self._av_cancel_reason: BSeriesError | None = None
         self.frame_interval = FrameInterval.MS_0
 
     def __repr__(self) -> str:
@@ -192,17 +190,27 @@ class Camera:
             return
         if connection_id is None:
             raise ProtocolError("the camera gave no data connection id for a new AV connection")
+
+        def on_closed(error: BSeriesError | None) -> None:
+            if self._av is av:
+                # The connection died under its streams: they are gone with it.
+                self._av = None
+                self._streams.clear()
+            self._av_close_listeners(error)
+
         av = AvSession(
             self.control.host,
             self.control.port,
             connection_id,
+            on_video=self._video_listeners,
+            on_audio=self._on_audio,
+            on_close=on_closed,
             timeout=self._timeout,
             keepalive_interval=self._keepalive_interval,
             dead_after=self._dead_after,
         )
         await av.connect()
         self._av = av
-        self._av_task = asyncio.create_task(self._pump(av), name="bseries AV reader")
 
     async def _stop(self, stream: Stream) -> None:
         async with self._stream_lock:
@@ -222,42 +230,18 @@ class Camera:
         else:
             await self.control.stop_talk()
 
-    async def _pump(self, av: AvSession) -> None:
-        error: BSeriesError | None = None
-        try:
-            while True:
-                packet = await av.receive()
-                if isinstance(packet, VideoData):
-                    self._video_listeners(packet)
-                elif self._audio_listeners:
-                    self._audio_listeners(packet, self._audio_decoder.decode(packet.data))
-        except (ConnectionClosedError, CameraTimeoutError, ProtocolError) as err:
-            error = err
-        finally:
-            if self._av is av:
-                # The connection died under its streams: they are gone with it.
-                self._av = None
-                self._av_task = None
-                self._streams.clear()
-            await av.close()
-            if error is None:
-                error, self._av_cancel_reason = self._av_cancel_reason, None
-            self._av_close_listeners(error)
+    def _on_audio(self, packet: AudioData) -> None:
+        if self._audio_listeners:
+            self._audio_listeners(packet, self._audio_decoder.decode(packet.data))
 
     async def _close_av(self) -> None:
-        task, self._av_task = self._av_task, None
         av, self._av = self._av, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if av is not None:
             await av.close()
 
     def _on_control_closed(self, error: BSeriesError | None) -> None:
-        if self._av_task is not None:
-            self._av_cancel_reason = error
-            self._av_task.cancel()
+        if self._av is not None:
+            self._av.abort(error)
 
     # --- conveniences -----------------------------------------------------------------------
 

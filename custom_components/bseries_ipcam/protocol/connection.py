@@ -1,42 +1,74 @@
 """A TCP connection that carries framed commands of one channel: keepalive and watchdog included.
 
-Both the control and the AV session stand on this: it opens the socket with errors mapped to the
-package's own, reads whole commands (framing bounded per channel), sends Keep_Alive when 60 s have
-passed since the last send, and declares the peer dead after 120 s without receiving anything.
+Both the control and the AV session stand on this. It is an asyncio protocol: the socket is read
+into the frame decoder's own buffer, and every whole command is handed to the session's callback
+as soon as its last byte arrives, with no reader task (the AV connection carries 15-30 JPEGs a
+second, and a task wake-up per read cost more than the decoding). It sends Keep_Alive when 60 s
+have passed since the last send, and declares the peer dead after 120 s without receiving anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections.abc import Callable
 import contextlib
 import logging
 import socket
+from typing import cast, override
 
-from .const import DEAD_AFTER, KEEPALIVE_INTERVAL, Channel
+from .const import DEAD_AFTER, HEADER_SIZE, KEEPALIVE_INTERVAL, Channel
 from .exceptions import (
+    BSeriesError,
     CameraTimeoutError,
     ConnectionClosedError,
     ConnectionFailedError,
     ConnectionRefusedByCameraError,
+    ProtocolError,
 )
 from .framing import FrameDecoder
 from .messages import AvKeepAlive, Command, KeepAlive, decode_command
 
 _LOGGER = logging.getLogger(__name__)
 
-READ_CHUNK = 256 * 1024
+type CommandCallback = Callable[[Command], None]
+type CloseCallback = Callable[[BSeriesError | None], None]
+
+# How long `close` waits for unsent bytes to leave before dropping them.
+CLOSE_TIMEOUT = 5.0
 
 
-async def open_tcp(
+async def open_connection(
     host: str,
     port: int,
+    channel: Channel,
+    *,
+    on_command: CommandCallback,
+    on_close: CloseCallback,
     timeout: float,  # noqa: ASYNC109 - one budget for connect, mapped to our error
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Open a TCP connection, mapping every failure to this package's errors."""
+    keepalive_interval: float = KEEPALIVE_INTERVAL,
+    dead_after: float = DEAD_AFTER,
+    name: str = "",
+) -> CommandConnection:
+    """Connect; every failure is mapped to this package's errors.
+
+    `on_command` gets every command received, keepalives included; `on_close` is called once
+    when the connection ends: with the error, or None after `close`.
+    """
+    loop = asyncio.get_running_loop()
+
+    def connection() -> CommandConnection:
+        return CommandConnection(
+            channel,
+            on_command,
+            on_close,
+            keepalive_interval=keepalive_interval,
+            dead_after=dead_after,
+            name=name,
+        )
+
     try:
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(host, port, limit=READ_CHUNK)
+            _transport, protocol = await loop.create_connection(connection, host, port)
     except TimeoutError:
         raise CameraTimeoutError(f"no answer from {host}:{port} within {timeout:g} s") from None
     except ConnectionRefusedError:
@@ -49,124 +81,192 @@ async def open_tcp(
         ) from None
     except ValueError as err:  # a host name IDNA cannot encode, or one with a NUL in it
         raise ConnectionFailedError(f"invalid host name {host!r}: {err}") from None
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return reader, writer
+    return protocol
 
 
-class CommandConnection:
-    """Reads and writes whole commands of one channel over an open TCP connection."""
+class CommandConnection(asyncio.BufferedProtocol):
+    """Reads and writes whole commands of one channel; made by `open_connection`."""
 
     def __init__(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
         channel: Channel,
+        on_command: CommandCallback,
+        on_close: CloseCallback,
         *,
         keepalive_interval: float = KEEPALIVE_INTERVAL,
         dead_after: float = DEAD_AFTER,
         name: str = "",
     ) -> None:
-        """Take over the streams; call `start_keepalive` once the session is established."""
-        self._reader = reader
-        self._writer = writer
+        """Wait for `connection_made`."""
         self._channel = channel
+        self._on_command = on_command
+        self._on_close: CloseCallback | None = on_close
         self._decoder = FrameDecoder(channel)
-        self._pending: deque[Command] = deque()
         self._keepalive: Command = KeepAlive() if channel is Channel.CONTROL else AvKeepAlive()
         self._keepalive_interval = keepalive_interval
         self._dead_after = dead_after
         self._loop = asyncio.get_running_loop()
         self.last_received = self.last_sent = self._loop.time()
-        self._keepalive_task: asyncio.Task[None] | None = None
-        self._closed = False
+        self._transport: asyncio.Transport | None = None
+        self._keepalive_handle: asyncio.TimerHandle | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._writing_paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._lost: asyncio.Future[None] = self._loop.create_future()
         self.name = name or channel.value
 
     @property
     def closed(self) -> bool:
-        """Whether `close` was called or the peer went away."""
-        return self._closed
+        """Whether `close` was called or the connection ended."""
+        return self._on_close is None
 
-    async def read(self) -> Command:
-        """The next command, keepalives included.
+    # --- asyncio protocol ------------------------------------------------------------------------
 
-        Raises `ConnectionClosedError` at end of stream, `CameraTimeoutError` after `dead_after`
-        seconds without a byte, `ProtocolError` on malformed input.
-        """
-        pending = self._pending
-        while not pending:
-            if self._closed:
-                raise ConnectionClosedError(f"{self.name} connection is closed")
-            deadline = self.last_received + self._dead_after
-            try:
-                async with asyncio.timeout_at(deadline):
-                    data = await self._reader.read(READ_CHUNK)
-            except TimeoutError:
-                raise CameraTimeoutError(
-                    f"no data from the camera on the {self.name} connection for "
-                    f"{self._dead_after:g} s"
-                ) from None
-            except OSError as err:
-                raise ConnectionClosedError(
-                    f"{self.name} connection lost: {err.strerror or err}"
-                ) from None
-            if not data:
-                self._decoder.close()
-                raise ConnectionClosedError(f"the camera closed the {self.name} connection")
-            self.last_received = self._loop.time()
-            offset = self._decoder.offset
-            for frame in self._decoder.feed(data):
-                pending.append(decode_command(frame, offset))
-                offset += 23 + len(frame.text)
-        return pending.popleft()
+    @override
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast("asyncio.Transport", transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.last_received = self.last_sent = self._loop.time()
+        self._watchdog = self._loop.call_at(
+            self.last_received + self._dead_after, self._check_alive
+        )
+
+    @override
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._decoder.get_buffer(sizehint)
+
+    @override
+    def buffer_updated(self, nbytes: int) -> None:
+        self.last_received = self._loop.time()
+        offset = self._decoder.offset
+        try:
+            for frame in self._decoder.buffer_updated(nbytes):
+                if self._on_close is None:
+                    return  # closed by a callback of an earlier command
+                self._on_command(decode_command(frame, offset))
+                offset += HEADER_SIZE + len(frame.text)
+        except ProtocolError as err:
+            self._end(err)
+        except Exception as err:
+            _LOGGER.exception("Unexpected error handling a command from the camera")
+            self._end(ProtocolError(f"unexpected error: {type(err).__name__}"))
+
+    @override
+    def eof_received(self) -> bool:
+        try:
+            self._decoder.close()
+        except ProtocolError as err:
+            self._end(err)
+        else:
+            self._end(ConnectionClosedError(f"the camera closed the {self.name} connection"))
+        return False
+
+    @override
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is None:
+            self._end(ConnectionClosedError(f"the camera closed the {self.name} connection"))
+        else:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self._end(ConnectionClosedError(f"{self.name} connection lost: {reason}"))
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+        if not self._lost.done():
+            self._lost.set_result(None)
+
+    @override
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    @override
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+
+    # --- sending ---------------------------------------------------------------------------------
 
     def send_nowait(self, command: Command) -> None:
         """Queue a command for sending."""
-        if self._closed or self._writer.is_closing():
+        transport = self._transport
+        if self._on_close is None or transport is None or transport.is_closing():
             raise ConnectionClosedError(f"{self.name} connection is closed")
-        self._writer.write(command.to_bytes())
+        transport.write(command.to_bytes())
         self.last_sent = self._loop.time()
 
     async def send(self, command: Command) -> None:
         """Send a command and wait until the socket buffer has room again."""
         self.send_nowait(command)
-        try:
-            await self._writer.drain()
-        except (OSError, RuntimeError) as err:
-            raise ConnectionClosedError(f"{self.name} connection lost: {err}") from None
+        if self._writing_paused:
+            waiter: asyncio.Future[None] = self._loop.create_future()
+            self._drain_waiters.append(waiter)
+            await waiter
+            if self._on_close is None:
+                raise ConnectionClosedError(f"{self.name} connection lost") from None
 
     def start_keepalive(self) -> None:
         """Send Keep_Alive whenever `keepalive_interval` has passed since the last send."""
-        if self._keepalive_task is None:
-            self._keepalive_task = asyncio.create_task(
-                self._keepalive_loop(), name=f"bseries {self.name} keepalive"
+        if self._keepalive_handle is None and self._on_close is not None:
+            self._keepalive_handle = self._loop.call_at(
+                self.last_sent + self._keepalive_interval, self._send_keepalive
             )
 
-    async def _keepalive_loop(self) -> None:
-        while not self._closed:
-            due = self.last_sent + self._keepalive_interval
-            now = self._loop.time()
-            if now < due:
-                await asyncio.sleep(due - now)
-                continue
+    def _send_keepalive(self) -> None:
+        # A timer that looks again when it fires, rather than one re-armed at every send.
+        due = self.last_sent + self._keepalive_interval
+        if self._loop.time() >= due:
             try:
                 self.send_nowait(self._keepalive)
             except ConnectionClosedError:
                 return
             _LOGGER.debug("Sent keepalive on %s", self.name)
+            due = self.last_sent + self._keepalive_interval
+        self._keepalive_handle = self._loop.call_at(due, self._send_keepalive)
+
+    def _check_alive(self) -> None:
+        deadline = self.last_received + self._dead_after
+        if self._loop.time() < deadline:
+            self._watchdog = self._loop.call_at(deadline, self._check_alive)
+            return
+        self._end(
+            CameraTimeoutError(
+                f"no data from the camera on the {self.name} connection for {self._dead_after:g} s"
+            )
+        )
+
+    # --- ending ----------------------------------------------------------------------------------
+
+    def _end(self, error: BSeriesError | None) -> None:
+        """Close the socket and tell the session, once."""
+        on_close, self._on_close = self._on_close, None
+        if on_close is None:
+            return
+        for handle in (self._keepalive_handle, self._watchdog):
+            if handle is not None:
+                handle.cancel()
+        if self._transport is not None:
+            self._transport.close()
+        else:  # never connected
+            self._lost.set_result(None)
+        on_close(error)
+
+    def abort(self, error: BSeriesError | None) -> None:
+        """Close now, telling the session `error` as the reason."""
+        self._end(error)
 
     async def close(self) -> None:
-        """Close the socket and stop the keepalive; safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
-        # The socket closes first, so that a cancelled close() still leaves no socket open.
-        self._writer.close()
-        if self._keepalive_task is not None:
-            self._keepalive_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive_task
-        with contextlib.suppress(OSError, ConnectionError):
-            await self._writer.wait_closed()
+        """Close the socket and wait until it is closed; safe to call more than once."""
+        self._end(None)
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await asyncio.shield(self._lost)
+        except TimeoutError:
+            # A peer that reads nothing must not hold a close forever: drop what is unsent.
+            if self._transport is not None:
+                self._transport.abort()

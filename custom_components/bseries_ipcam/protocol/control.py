@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import contextlib
 from dataclasses import dataclass
 import logging
 
-from .connection import CommandConnection, open_tcp
+from .connection import CommandConnection, open_connection
 from .const import (
     DEAD_AFTER,
     KEEPALIVE_INTERVAL,
@@ -21,7 +20,6 @@ from .exceptions import (
     BSeriesError,
     CameraTimeoutError,
     ConnectionClosedError,
-    ProtocolError,
     error_for_result,
 )
 from .listeners import Listeners
@@ -111,7 +109,6 @@ class ControlSession:
         self._keepalive_interval = keepalive_interval
         self._dead_after = dead_after
         self._connection: CommandConnection | None = None
-        self._reader_task: asyncio.Task[None] | None = None
         self._waiters: dict[int, asyncio.Future[Command]] = {}
         self._request_lock = asyncio.Lock()
         self._listeners: Listeners[[Command]] = Listeners(_LOGGER)
@@ -132,16 +129,17 @@ class ControlSession:
         """Connect, log in and verify. Raises a typed `BSeriesError` for every failure."""
         loop = asyncio.get_running_loop()
         self._closed = loop.create_future()
-        reader, writer = await open_tcp(self.host, self.port, self.timeout)
-        self._connection = CommandConnection(
-            reader,
-            writer,
+        self._connection = await open_connection(
+            self.host,
+            self.port,
             Channel.CONTROL,
+            on_command=self._dispatch,
+            on_close=self._finish,
+            timeout=self.timeout,
             keepalive_interval=self._keepalive_interval,
             dead_after=self._dead_after,
             name=f"control {self.host}:{self.port}",
         )
-        self._reader_task = asyncio.create_task(self._read_loop(), name="bseries control reader")
         try:
             self.info = await self._login()
         except BaseException:
@@ -254,21 +252,6 @@ class ControlSession:
             return None
         return await asyncio.shield(self._closed)
 
-    async def _read_loop(self) -> None:
-        assert self._connection is not None
-        error: BSeriesError | None = None
-        try:
-            while True:
-                self._dispatch(await self._connection.read())
-        except (ConnectionClosedError, CameraTimeoutError, ProtocolError) as err:
-            error = err
-        except Exception as err:
-            _LOGGER.exception("Unexpected error reading from the camera")
-            error = ProtocolError(f"unexpected error: {type(err).__name__}")
-        finally:
-            self._finish(error)
-            await self._connection.close()
-
     def _dispatch(self, command: Command) -> None:
         if isinstance(command, UnknownCommand):
             _LOGGER.debug(
@@ -304,10 +287,6 @@ class ControlSession:
 
     async def close(self) -> None:
         """Close the session and its socket; safe to call more than once."""
-        if self._reader_task is not None and not self._reader_task.done():
-            self._reader_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader_task
-        self._finish(None)
         if self._connection is not None:
             await self._connection.close()
+        self._finish(None)

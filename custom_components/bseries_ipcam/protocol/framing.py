@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 _HEADER = struct.Struct("<4sHB8sII")
 _CHANNELS_BY_MAGIC = {channel.magic: channel for channel in Channel}
 _ZERO_KEY = bytes(8)
+# Free space offered for each socket read (a VGA frame is 40-70 KB), and the buffer's first size:
+# twice that, so that a partial frame moves to the front only every few reads.
+MIN_READ_SPACE = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,12 @@ def encode_frame(channel: Channel, opcode: int, text: bytes = b"") -> bytes:
 
 
 class FrameDecoder:
-    """Splits a byte stream into frames, keeping partial input between calls to `feed`.
+    """Splits a byte stream into frames, keeping partial input between calls.
+
+    Bytes come in either through `feed`, or straight from the socket: `get_buffer` hands out
+    free space at the end of the decoder's own buffer and `buffer_updated` decodes what was
+    written there (the shape of `asyncio.BufferedProtocol`), so that received bytes are copied
+    once, into the frame's text.
 
     A frame whose length passes its channel's bound raises `ProtocolError` as soon as its header
     is complete, before anything is allocated for it; so is a magic that is not expected.
@@ -56,37 +64,74 @@ class FrameDecoder:
             accepted = set(channels)
         self._accepted = {ch.magic: ch for ch in accepted}
         self._max_text_length = max_text_length
-        self._buffer = bytearray()
-        self._consumed = 0  # stream offset of self._buffer[0], for error messages
+        # Undecoded bytes are self._buffer[self._start:self._end]. The buffer is replaced, never
+        # resized: a memoryview of it may still be held by the transport that filled it.
+        self._buffer = bytearray(2 * MIN_READ_SPACE)
+        self._view = memoryview(self._buffer)
+        self._start = 0
+        self._end = 0
+        self._consumed = 0  # stream offset of self._buffer[self._start], for error messages
 
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as a frame."""
-        return len(self._buffer)
+        return self._end - self._start
 
     @property
     def offset(self) -> int:
         """Stream offset of the next frame."""
         return self._consumed
 
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """Free space for at least `sizehint` (or MIN_READ_SPACE) bytes; see `buffer_updated`."""
+        wanted = max(sizehint, MIN_READ_SPACE)
+        if len(self._buffer) - self._end < wanted:
+            pending = self._end - self._start
+            if len(self._buffer) - pending >= wanted:
+                # Room enough once the partial frame moves to the front (through a copy: the
+                # two ranges may overlap).
+                self._buffer[:pending] = bytes(self._view[self._start : self._end])
+            else:
+                buffer = bytearray(max(pending + wanted, 2 * len(self._buffer)))
+                buffer[:pending] = self._view[self._start : self._end]
+                self._buffer = buffer
+                self._view = memoryview(buffer)
+            self._start = 0
+            self._end = pending
+        return self._view[self._end :]
+
+    def buffer_updated(self, nbytes: int) -> list[Frame]:
+        """`nbytes` were written at the start of the last `get_buffer`: every frame completed."""
+        self._end += nbytes
+        view = self._view
+        end_of_data = self._end
+        start = self._start
+        frames: list[Frame] = []
+        while end_of_data - start >= HEADER_SIZE:
+            magic, opcode, _flag, _key, length, _copy = _HEADER.unpack_from(view, start)
+            channel = self._check_header(magic, length, self._consumed + start - self._start)
+            end = start + HEADER_SIZE + length
+            if end > end_of_data:
+                break
+            frames.append(Frame(channel, opcode, bytes(view[start + HEADER_SIZE : end])))
+            start = end
+        self._consumed += start - self._start
+        if start == end_of_data:
+            self._start = self._end = 0
+        else:
+            self._start = start
+        return frames
+
     def feed(self, data: bytes) -> list[Frame]:
         """Add bytes and return every frame they complete."""
-        buffer = self._buffer
-        buffer += data
         frames: list[Frame] = []
-        start = 0
-        available = len(buffer)
-        while available - start >= HEADER_SIZE:
-            magic, opcode, _flag, _key, length, _copy = _HEADER.unpack_from(buffer, start)
-            channel = self._check_header(magic, length, self._consumed + start)
-            end = start + HEADER_SIZE + length
-            if end > available:
-                break
-            frames.append(Frame(channel, opcode, bytes(buffer[start + HEADER_SIZE : end])))
-            start = end
-        if start:
-            del buffer[:start]
-            self._consumed += start
+        data_view = memoryview(data)
+        while data_view:
+            buffer = self.get_buffer(len(data_view))
+            size = min(len(buffer), len(data_view))
+            buffer[:size] = data_view[:size]
+            frames += self.buffer_updated(size)
+            data_view = data_view[size:]
         return frames
 
     def _check_header(self, magic: bytes, length: int, offset: int) -> Channel:
@@ -104,9 +149,9 @@ class FrameDecoder:
 
     def close(self) -> None:
         """Declare the end of the stream: a partial frame left over is an error."""
-        if self._buffer:
+        if self.buffered:
             raise ProtocolError(
-                f"stream ends inside a command ({len(self._buffer)} bytes left over)",
+                f"stream ends inside a command ({self.buffered} bytes left over)",
                 self._consumed,
             )
 

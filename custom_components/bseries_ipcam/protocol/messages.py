@@ -30,6 +30,10 @@ _UNSET_IP: Final = "0.0.0.0"  # noqa: S104 - an address field, not a bind addres
 _NO_VERSION: Final = "0.0.0.0"  # noqa: S104
 
 
+# Video_Data's fields before the JPEG: timestamp, capture time, reserved byte, image length.
+_VIDEO_HEADER: Final = struct.Struct("<IIBI")
+
+
 class _TruncatedError(Exception):
     def __init__(self, offset: int) -> None:
         self.offset = offset
@@ -67,6 +71,14 @@ class _TextReader:
 
     def u32(self) -> int:
         return self._take("<I")
+
+    def fields(self, layout: struct.Struct) -> tuple[int, ...]:
+        """Several fields at once (one call for a header read per video frame)."""
+        if self.remaining < layout.size:
+            raise _TruncatedError(self.offset)
+        values: tuple[int, ...] = layout.unpack_from(self._data, self.offset)
+        self.offset += layout.size
+        return values
 
     def raw(self, size: int) -> bytes:
         if self.remaining < size:
@@ -640,18 +652,15 @@ class VideoData(Command):
 
     @override
     def encode_text(self) -> bytes:
-        header = struct.pack(
-            "<IIBI", self.timestamp, self.capture_time, self.reserved, len(self.image)
+        return (
+            _VIDEO_HEADER.pack(self.timestamp, self.capture_time, self.reserved, len(self.image))
+            + self.image
         )
-        return header + self.image
 
     @classmethod
     @override
     def decode_text(cls, reader: _TextReader) -> Self:
-        timestamp = reader.u32()
-        capture_time = reader.u32()
-        reserved = reader.u8()
-        length = reader.u32()
+        timestamp, capture_time, reserved, length = reader.fields(_VIDEO_HEADER)
         if length > reader.remaining:
             raise ProtocolError(
                 f"video_data says the image is {length} bytes but only {reader.remaining} follow",
