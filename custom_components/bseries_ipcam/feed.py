@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 BOUNDARY: Final = "frame"
+_BOUNDARY: Final = BOUNDARY.encode()
 # Longer than the frontend's 10 s thumbnail refresh, so an open dashboard keeps video warm instead
 # of starting and stopping it (and flipping the camera's state) every few seconds.
 IDLE_TIMEOUT: Final = 15.0
@@ -49,18 +50,24 @@ class Frame:
     def multipart(self) -> bytes:
         """The frame as one part of a multipart/x-mixed-replace body, built once for all viewers."""
         if self._part is None:
-            head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(self.jpeg)}"
             # One join: the JPEG is copied once, not once per concatenation.
-            self._part = b"".join((head.encode(), b"\r\n\r\n", self.jpeg, b"\r\n"))
+            self._part = b"".join((self._part_head(), self.jpeg, b"\r\n"))
         return self._part
 
     @property
     def chunk(self) -> bytes:
         """`multipart` as one HTTP/1.1 chunk (chunked transfer coding), built once."""
         if self._chunk is None:
-            part = self.multipart
-            self._chunk = b"".join((f"{len(part):x}\r\n".encode(), part, b"\r\n"))
+            head = self._part_head()
+            size = len(head) + len(self.jpeg) + 2
+            self._chunk = b"".join((b"%x\r\n" % size, head, self.jpeg, b"\r\n\r\n"))
         return self._chunk
+
+    def _part_head(self) -> bytes:
+        return b"--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % (
+            _BOUNDARY,
+            len(self.jpeg),
+        )
 
 
 class FeedUnavailableError(BSeriesError):
