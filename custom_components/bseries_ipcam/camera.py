@@ -122,7 +122,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
                 if not ended.done():
                     ended.set_result(None)
                 return
-            last_frame = loop.time()
+            last_frame = frame.received_at
             if transport.get_write_buffer_size() <= SLOW_VIEWER_BUFFER:
                 transport.write(frame.chunk if chunked else frame.multipart)
 

@@ -26,7 +26,7 @@ from .exceptions import (
     ProtocolError,
 )
 from .framing import FrameDecoder
-from .messages import AvKeepAlive, Command, KeepAlive, decode_command
+from .messages import AvKeepAlive, Command, KeepAlive, decode_text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -143,11 +143,11 @@ class CommandConnection(asyncio.BufferedProtocol):
         self.last_received = self._loop.time()
         offset = self._decoder.offset
         try:
-            for frame in self._decoder.buffer_updated(nbytes):
+            for channel, opcode, text in self._decoder.buffer_updated_views(nbytes):
                 if self._on_close is None:
                     return  # closed by a callback of an earlier command
-                self._on_command(decode_command(frame, offset))
-                offset += HEADER_SIZE + len(frame.text)
+                self._on_command(decode_text(channel, opcode, text, offset))
+                offset += HEADER_SIZE + len(text)
         except ProtocolError as err:
             self._end(err)
         except Exception as err:

@@ -102,18 +102,29 @@ class FrameDecoder:
 
     def buffer_updated(self, nbytes: int) -> list[Frame]:
         """`nbytes` were written at the start of the last `get_buffer`: every frame completed."""
+        return [
+            Frame(channel, opcode, bytes(text))
+            for channel, opcode, text in self.buffer_updated_views(nbytes)
+        ]
+
+    def buffer_updated_views(self, nbytes: int) -> list[tuple[Channel, int, memoryview]]:
+        """`buffer_updated`, with each text as a view of the buffer instead of a copy.
+
+        The views are valid until the next `get_buffer` or `feed`: for a reader that decodes
+        the commands at once, so that each received byte is copied only into its command.
+        """
         self._end += nbytes
         view = self._view
         end_of_data = self._end
         start = self._start
-        frames: list[Frame] = []
+        frames: list[tuple[Channel, int, memoryview]] = []
         while end_of_data - start >= HEADER_SIZE:
             magic, opcode, _flag, _key, length, _copy = _HEADER.unpack_from(view, start)
             channel = self._check_header(magic, length, self._consumed + start - self._start)
             end = start + HEADER_SIZE + length
             if end > end_of_data:
                 break
-            frames.append(Frame(channel, opcode, bytes(view[start + HEADER_SIZE : end])))
+            frames.append((channel, opcode, view[start + HEADER_SIZE : end]))
             start = end
         self._consumed += start - self._start
         if start == end_of_data:

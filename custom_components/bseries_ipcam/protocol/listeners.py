@@ -20,16 +20,20 @@ class Listeners[**P]:
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         """Start empty."""
-        self._callbacks: list[Callable[P, None]] = []
+        # A tuple, replaced on every change: a call (once per video frame) iterates it without
+        # copying, and a callback that adds or removes one does not disturb the iteration.
+        self._callbacks: tuple[Callable[P, None], ...] = ()
         self._logger = logger
 
     def add(self, callback: Callable[P, None]) -> Callable[[], None]:
         """Register `callback`; the returned function removes it (and may be called twice)."""
-        self._callbacks.append(callback)
+        self._callbacks = (*self._callbacks, callback)
 
         def remove() -> None:
-            if callback in self._callbacks:
-                self._callbacks.remove(callback)
+            callbacks = list(self._callbacks)
+            if callback in callbacks:
+                callbacks.remove(callback)
+                self._callbacks = tuple(callbacks)
 
         return remove
 
@@ -39,10 +43,11 @@ class Listeners[**P]:
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> None:
         """Call every callback registered now."""
-        for callback in tuple(self._callbacks):
-            if self._logger is None:
+        if self._logger is None:
+            for callback in self._callbacks:
                 callback(*args, **kwargs)
-                continue
+            return
+        for callback in self._callbacks:
             try:
                 callback(*args, **kwargs)
             except Exception:

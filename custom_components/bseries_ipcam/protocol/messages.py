@@ -44,7 +44,7 @@ class _TextReader:
 
     __slots__ = ("_data", "offset")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | memoryview) -> None:
         self._data = data
         self.offset = 0
 
@@ -83,7 +83,8 @@ class _TextReader:
     def raw(self, size: int) -> bytes:
         if self.remaining < size:
             raise _TruncatedError(self.offset)
-        value = self._data[self.offset : self.offset + size]
+        # bytes() copies a memoryview's slice and returns a bytes slice as it is.
+        value = bytes(self._data[self.offset : self.offset + size])
         self.offset += size
         return value
 
@@ -869,15 +870,25 @@ def decode_command(frame: Frame, offset: int = 0) -> Command:
 
     `offset` is the frame's position in its stream, so that errors name the stream offset.
     """
-    cls = _REGISTRY.get((frame.channel, frame.opcode))
+    return decode_text(frame.channel, frame.opcode, frame.text, offset)
+
+
+def decode_text(
+    channel: Channel, opcode: int, text: bytes | memoryview, offset: int = 0
+) -> Command:
+    """`decode_command` for a text given on its own, possibly as a view of a receive buffer.
+
+    The command holds copies: nothing refers to `text` after the call.
+    """
+    cls = _REGISTRY.get((channel, opcode))
     if cls is None:
-        return UnknownCommand(frame.channel, frame.opcode, frame.text)
+        return UnknownCommand(channel, opcode, bytes(text))
     text_offset = offset + HEADER_SIZE
     try:
-        return cls.decode_text(_TextReader(frame.text))
+        return cls.decode_text(_TextReader(text))
     except _TruncatedError as err:
         raise ProtocolError(
-            f"{frame.channel.value} {cls.NAME} text is too short ({len(frame.text)} bytes)",
+            f"{channel.value} {cls.NAME} text is too short ({len(text)} bytes)",
             text_offset + err.offset,
         ) from None
     except ProtocolError as err:
