@@ -12,6 +12,7 @@ import contextlib
 import logging
 import socket
 import struct
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -402,6 +403,30 @@ async def test_connect_timeout_and_bad_host_names(
     with pytest.raises(ConnectionFailedError, match="invalid host name"):
         await recorder.open(1)
     assert recorder.closed == []
+
+
+async def test_a_command_in_many_segments_is_read_once_it_is_whole(socket_enabled: None) -> None:
+    frames = [VideoData(timestamp=n, image=bytes([n]) * 60_000).to_bytes() for n in (1, 2)]
+    pieces = [frame[i : i + 1448] for frame in frames for i in range(0, len(frame), 1448)]
+
+    async def handler(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # As a camera on a real network sends: one TCP segment at a time.
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.002)
+        await asyncio.sleep(10)
+
+    recorder = Recorder()
+    async with peer(handler) as server:
+        connection = await recorder.open(server.port, Channel.AV)
+        await _wait_for(lambda: len(recorder.commands) == 2)
+        await connection.close()
+    assert [c.timestamp for c in recorder.commands if isinstance(c, VideoData)] == [1, 2]
+    assert len(pieces) == 84
+    if sys.platform == "linux":
+        # A header, then the rest of its frame, per frame; not one read per segment.
+        assert connection.reads <= 6
 
 
 async def test_av_session_skips_what_is_not_video_or_audio(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import contextlib
 import logging
 import socket
+import sys
 from typing import cast, override
 
 from .const import DEAD_AFTER, HEADER_SIZE, KEEPALIVE_INTERVAL, Channel
@@ -25,7 +26,7 @@ from .exceptions import (
     ConnectionRefusedByCameraError,
     ProtocolError,
 )
-from .framing import FrameDecoder
+from .framing import MIN_READ_SPACE, FrameDecoder
 from .messages import AvKeepAlive, Command, KeepAlive, decode_text
 
 _LOGGER = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ class CommandConnection(asyncio.BufferedProtocol):
         self._keepalive_handle: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self._writing_paused = False
+        self._sock: socket.socket | None = None
+        self._low_water = 1  # the kernel's default SO_RCVLOWAT
+        self.reads = 0  # socket reads so far
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._lost: asyncio.Future[None] = self._loop.create_future()
         self.name = name or channel.value
@@ -129,6 +133,8 @@ class CommandConnection(asyncio.BufferedProtocol):
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if sys.platform == "linux":  # where epoll honours SO_RCVLOWAT
+                self._sock = sock
         self.last_received = self.last_sent = self._loop.time()
         self._watchdog = self._loop.call_at(
             self.last_received + self._dead_after, self._check_alive
@@ -141,6 +147,7 @@ class CommandConnection(asyncio.BufferedProtocol):
     @override
     def buffer_updated(self, nbytes: int) -> None:
         self.last_received = self._loop.time()
+        self.reads += 1
         offset = self._decoder.offset
         try:
             for channel, opcode, text in self._decoder.buffer_updated_views(nbytes):
@@ -153,6 +160,22 @@ class CommandConnection(asyncio.BufferedProtocol):
         except Exception as err:
             _LOGGER.exception("Unexpected error handling a command from the camera")
             self._end(ProtocolError(f"unexpected error: {type(err).__name__}"))
+        else:
+            self._wake_when_complete(self._decoder.missing)
+
+    def _wake_when_complete(self, missing: int) -> None:
+        # A JPEG crosses the network as dozens of TCP segments, and an idle event loop would
+        # wake up for nearly each of them: the socket's low-water mark makes it wake up once the
+        # command is whole (the end of the stream and errors still wake it at once).
+        low_water = min(missing, MIN_READ_SPACE)
+        if low_water == self._low_water or self._sock is None:
+            return
+        try:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, low_water)
+        except OSError:
+            self._sock = None  # not supported here: read the bytes as they come
+        else:
+            self._low_water = low_water
 
     @override
     def eof_received(self) -> bool:

@@ -71,11 +71,17 @@ class FrameDecoder:
         self._start = 0
         self._end = 0
         self._consumed = 0  # stream offset of self._buffer[self._start], for error messages
+        self._missing = HEADER_SIZE
 
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as a frame."""
         return self._end - self._start
+
+    @property
+    def missing(self) -> int:
+        """Bytes still to come before the next frame is complete (as far as is known yet)."""
+        return self._missing
 
     @property
     def offset(self) -> int:
@@ -123,9 +129,12 @@ class FrameDecoder:
             channel = self._check_header(magic, length, self._consumed + start - self._start)
             end = start + HEADER_SIZE + length
             if end > end_of_data:
+                self._missing = end - end_of_data
                 break
             frames.append((channel, opcode, view[start + HEADER_SIZE : end]))
             start = end
+        else:
+            self._missing = HEADER_SIZE - (end_of_data - start)
         self._consumed += start - self._start
         if start == end_of_data:
             self._start = self._end = 0
