@@ -93,9 +93,10 @@ class FrameDecoder:
         wanted = max(sizehint, MIN_READ_SPACE)
         if len(self._buffer) - self._end < wanted:
             pending = self._end - self._start
-            if len(self._buffer) - pending >= wanted:
-                # Room enough once the partial frame moves to the front (through a copy: the
-                # two ranges may overlap).
+            # Move the partial frame to the front only when that reclaims at least as many
+            # bytes as it copies, so that small reads never copy the same bytes over and over.
+            if self._start >= pending and len(self._buffer) - pending >= wanted:
+                # Through a copy: the two ranges may overlap.
                 self._buffer[:pending] = bytes(self._view[self._start : self._end])
             else:
                 buffer = bytearray(max(pending + wanted, 2 * len(self._buffer)))
@@ -144,6 +145,11 @@ class FrameDecoder:
 
     def feed(self, data: bytes) -> list[Frame]:
         """Add bytes and return every frame they complete."""
+        size = len(data)
+        end = self._end
+        if len(self._buffer) - end >= size:  # the usual case: no view, one copy
+            self._buffer[end : end + size] = data
+            return self.buffer_updated(size)
         frames: list[Frame] = []
         data_view = memoryview(data)
         while data_view:
