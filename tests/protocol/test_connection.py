@@ -82,12 +82,18 @@ async def peer(handler: Handler) -> AsyncIterator[Peer]:
 
 
 class Recorder:
-    """What a connection hands over."""
+    """What a connection hands over (to `on_command` as well, when one is given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_command: Callable[[Command], None] | None = None) -> None:
         self.commands: list[Command] = []
         self.closed: list[BSeriesError | None] = []
         self.done = asyncio.Event()
+        self._on_command = on_command
+
+    def on_command(self, command: Command) -> None:
+        self.commands.append(command)
+        if self._on_command is not None:
+            self._on_command(command)
 
     def on_close(self, error: BSeriesError | None) -> None:
         self.closed.append(error)
@@ -105,7 +111,7 @@ class Recorder:
             "127.0.0.1",
             port,
             channel,
-            on_command=self.commands.append,
+            on_command=self.on_command,
             on_close=self.on_close,
             timeout=5.0,
             keepalive_interval=keepalive_interval,
@@ -256,19 +262,12 @@ async def test_a_failing_callback_ends_the_connection(
     def broken(_command: Command) -> None:
         raise ValueError("bug")
 
-    closed: list[BSeriesError | None] = []
+    recorder = Recorder(broken)
     async with peer(handler) as server:
-        await open_connection(
-            "127.0.0.1",
-            server.port,
-            Channel.CONTROL,
-            on_command=broken,
-            on_close=closed.append,
-            timeout=5,
-        )
-        await _wait_for(lambda: bool(closed))
-    assert isinstance(closed[0], ProtocolError)
-    assert "unexpected error: ValueError" in str(closed[0])
+        await recorder.open(server.port)
+        error = await recorder.ended()
+    assert isinstance(error, ProtocolError)
+    assert "unexpected error: ValueError" in str(error)
     assert "Unexpected error handling a command" in caplog.text
 
 
@@ -277,27 +276,17 @@ async def test_a_callback_that_closes_stops_the_rest_of_the_read(socket_enabled:
         writer.write(KeepAlive().to_bytes() * 3)
         await asyncio.sleep(10)
 
-    received: list[Command] = []
-    closed: list[BSeriesError | None] = []
     connection: CommandConnection | None = None
 
-    def first_only(command: Command) -> None:
-        received.append(command)
+    def close_at_once(_command: Command) -> None:
         assert connection is not None
         connection.abort(None)
 
+    recorder = Recorder(close_at_once)
     async with peer(handler) as server:
-        connection = await open_connection(
-            "127.0.0.1",
-            server.port,
-            Channel.CONTROL,
-            on_command=first_only,
-            on_close=closed.append,
-            timeout=5,
-        )
-        await _wait_for(lambda: bool(closed))
-    assert received == [KeepAlive()]
-    assert closed == [None]
+        connection = await recorder.open(server.port)
+        assert await recorder.ended() is None
+    assert recorder.commands == [KeepAlive()]
 
 
 async def test_send_waits_for_a_peer_that_reads_slowly_and_fails_when_it_goes(
