@@ -31,6 +31,7 @@ from .protocol import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 _LOGGER = logging.getLogger(__name__)
@@ -190,22 +191,15 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            info, errors = await _async_check_camera(
-                entry.data[CONF_HOST],
-                entry.data[CONF_PORT],
-                user_input[CONF_USERNAME],
-                user_input[CONF_PASSWORD],
+            result, errors = await self._async_update_same_camera(
+                entry,
+                {
+                    CONF_USERNAME: user_input[CONF_USERNAME],
+                    CONF_PASSWORD: user_input[CONF_PASSWORD],
+                },
             )
-            if info is not None:
-                await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
-                self._abort_if_unique_id_mismatch(reason="wrong_camera")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={
-                        CONF_USERNAME: user_input[CONF_USERNAME],
-                        CONF_PASSWORD: user_input[CONF_PASSWORD],
-                    },
-                )
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
@@ -217,6 +211,24 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
+    async def _async_update_same_camera(
+        self, entry: ConfigEntry, data_updates: dict[str, Any]
+    ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Check the entry's camera with `data_updates` applied.
+
+        When it answers and is the same camera, the entry is updated and reloaded (the result
+        ends the flow); otherwise the errors to show. Another camera aborts the flow.
+        """
+        data = {**entry.data, **data_updates}
+        info, errors = await _async_check_camera(
+            data[CONF_HOST], data[CONF_PORT], data[CONF_USERNAME], data[CONF_PASSWORD]
+        )
+        if info is None:
+            return None, errors
+        await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
+        self._abort_if_unique_id_mismatch(reason="wrong_camera")
+        return self.async_update_reload_and_abort(entry, data_updates=data_updates), errors
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -224,22 +236,12 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            info, errors = await _async_check_camera(
-                user_input[CONF_HOST],
-                user_input[CONF_PORT],
-                entry.data[CONF_USERNAME],
-                entry.data[CONF_PASSWORD],
+            result, errors = await self._async_update_same_camera(
+                entry,
+                {CONF_HOST: user_input[CONF_HOST], CONF_PORT: user_input[CONF_PORT]},
             )
-            if info is not None:
-                await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
-                self._abort_if_unique_id_mismatch(reason="wrong_camera")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={
-                        CONF_HOST: user_input[CONF_HOST],
-                        CONF_PORT: user_input[CONF_PORT],
-                    },
-                )
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
