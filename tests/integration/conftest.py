@@ -16,10 +16,21 @@ from .helpers import CAMERA_ID, HOST, TITLE, MockConfigEntry
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable
+    from pathlib import Path
 
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+
+
+@pytest.fixture
+def audio_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A folder HA may read and serve as the local media source (set before the entry loads)."""
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    hass.config.allowlist_external_dirs = {str(folder)}
+    hass.config.media_dirs = {"local": str(folder)}
+    return folder
 
 
 @pytest.fixture

@@ -54,14 +54,8 @@ if TYPE_CHECKING:
     from bseries_sim import CameraSimulator
 
 
-@pytest.fixture(autouse=True)
-def audio_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A folder HA may read and serve as the local media source (set before the entry loads)."""
-    folder = tmp_path / "audio"
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    hass.config.media_dirs = {"local": str(folder)}
-    return folder
+# Every test here plays files from the local media folder.
+pytestmark = pytest.mark.usefixtures("audio_dir")
 
 
 def state_of(hass: HomeAssistant) -> str:

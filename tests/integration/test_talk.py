@@ -39,14 +39,8 @@ if TYPE_CHECKING:
     from .helpers import MockConfigEntry
 
 
-@pytest.fixture(autouse=True)
-def audio_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A folder HA may read and serve as the local media source (set before the entry loads)."""
-    folder = tmp_path / "audio"
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    hass.config.media_dirs = {"local": str(folder)}
-    return folder
+# Every test here plays files from the local media folder.
+pytestmark = pytest.mark.usefixtures("audio_dir")
 
 
 @pytest.fixture
