@@ -156,10 +156,10 @@ class CommandConnection(asyncio.BufferedProtocol):
                 self._on_command(decode_text(channel, opcode, text, offset))
                 offset += HEADER_SIZE + len(text)
         except ProtocolError as err:
-            self._end(err)
+            self.abort(err)
         except Exception as err:
             _LOGGER.exception("Unexpected error handling a command from the camera")
-            self._end(ProtocolError(f"unexpected error: {type(err).__name__}"))
+            self.abort(ProtocolError(f"unexpected error: {type(err).__name__}"))
         else:
             self._wake_when_complete(self._decoder.missing)
 
@@ -182,22 +182,19 @@ class CommandConnection(asyncio.BufferedProtocol):
         try:
             self._decoder.close()
         except ProtocolError as err:
-            self._end(err)
+            self.abort(err)
         else:
-            self._end(ConnectionClosedError(f"the camera closed the {self.name} connection"))
+            self.abort(ConnectionClosedError(f"the camera closed the {self.name} connection"))
         return False
 
     @override
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is None:
-            self._end(ConnectionClosedError(f"the camera closed the {self.name} connection"))
+            self.abort(ConnectionClosedError(f"the camera closed the {self.name} connection"))
         else:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self._end(ConnectionClosedError(f"{self.name} connection lost: {reason}"))
-        for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._drain_waiters.clear()
+            self.abort(ConnectionClosedError(f"{self.name} connection lost: {reason}"))
+        self._release_senders()
         if not self._lost.done():
             self._lost.set_result(None)
 
@@ -208,6 +205,10 @@ class CommandConnection(asyncio.BufferedProtocol):
     @override
     def resume_writing(self) -> None:
         self._writing_paused = False
+        self._release_senders()
+
+    def _release_senders(self) -> None:
+        """Wake every `send` waiting for room in the socket buffer."""
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -257,7 +258,7 @@ class CommandConnection(asyncio.BufferedProtocol):
         if self._loop.time() < deadline:
             self._watchdog = self._loop.call_at(deadline, self._check_alive)
             return
-        self._end(
+        self.abort(
             CameraTimeoutError(
                 f"no data from the camera on the {self.name} connection for {self._dead_after:g} s"
             )
@@ -265,8 +266,8 @@ class CommandConnection(asyncio.BufferedProtocol):
 
     # --- ending ----------------------------------------------------------------------------------
 
-    def _end(self, error: BSeriesError | None) -> None:
-        """Close the socket and tell the session, once."""
+    def abort(self, error: BSeriesError | None) -> None:
+        """Close the socket now and tell the session, once, with `error` as the reason."""
         on_close, self._on_close = self._on_close, None
         if on_close is None:
             return
@@ -279,13 +280,9 @@ class CommandConnection(asyncio.BufferedProtocol):
             self._lost.set_result(None)
         on_close(error)
 
-    def abort(self, error: BSeriesError | None) -> None:
-        """Close now, telling the session `error` as the reason."""
-        self._end(error)
-
     async def close(self) -> None:
         """Close the socket and wait until it is closed; safe to call more than once."""
-        self._end(None)
+        self.abort(None)
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await asyncio.shield(self._lost)
