@@ -16,24 +16,12 @@ from custom_components.bseries_ipcam.protocol.const import Privilege
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-CAPTURES = Path(__file__).parents[3] / "shared" / "captures"
 ENTRY_POINT = Path(sys.executable).parent / "bseries-ipcam"
 
 USER = "admin"
 PASSWORD = "s3cr3t-Pw"
 VIEWER = "viewer"
 VIEWER_PASSWORD = "look"
-
-
-def capture(relative: str) -> Path:
-    """A file of ../shared/captures, or a skip saying why it is absent."""
-    path = CAPTURES / relative
-    if not path.is_file():
-        pytest.skip(
-            f"{path} is absent: the real camera captures live in the shared folder beside the "
-            "checkout and are deliberately not copied into this repository"
-        )
-    return path
 
 
 @dataclass

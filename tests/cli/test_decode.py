@@ -24,8 +24,7 @@ from custom_components.bseries_ipcam.protocol.messages import (
     TalkData,
     VideoData,
 )
-
-from .conftest import CAPTURES, capture
+from tests.captures import CAPTURES, capture
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -24,8 +24,9 @@ from custom_components.bseries_ipcam.protocol import (
     ConnectionFailedError,
 )
 from custom_components.bseries_ipcam.protocol.messages import KeepAlive
+from tests.captures import capture
 
-from .conftest import ENTRY_POINT, PASSWORD, USER, capture
+from .conftest import ENTRY_POINT, PASSWORD, USER
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,7 +1,7 @@
 """Conformance to real camera bytes in ../shared/captures (read in place, never copied here).
 
 The captures come from the Apache-2.0 project grison (see the NOTICE beside them). CI always has
-`shared/` beside the checkout; elsewhere these tests skip.
+`shared/` beside the checkout (and requires them there); elsewhere these tests skip.
 """
 
 from __future__ import annotations
@@ -47,15 +47,10 @@ from custom_components.bseries_ipcam.protocol.messages import (
     decode_command,
     encode_command,
 )
-
-CAPTURES = Path(__file__).parents[3] / "shared" / "captures"
+from tests.captures import CAPTURES, missing
 
 if not CAPTURES.is_dir():
-    pytest.skip(
-        f"{CAPTURES} is absent: the real camera captures live in the shared folder beside the "
-        "checkout (always present in CI) and are deliberately not copied into this repository",
-        allow_module_level=True,
-    )
+    pytest.skip(missing(CAPTURES), allow_module_level=True)
 
 FOSCAM_ID = "00626E4E72BF"
 FIRMWARE = "11.37.2.56"
