@@ -222,3 +222,26 @@ def test_dev_null_is_not_watched() -> None:
     # it crashed the simulator's stdin reader when started in the background.
     with open(os.devnull, encoding="utf-8") as devnull:
         assert not cli._readable_stream(devnull)
+
+
+async def test_python_dash_m_without_home_assistant() -> None:
+    # Home Assistant is installed here, yet the simulator must not load it (nor the integration's
+    # __init__): it starts faster and runs where Home Assistant is absent.
+    repository = Path(__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repository)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import runpy, sys; sys.argv = ['bseries_sim', '--help']\n"
+        "try:\n    runpy.run_module('bseries_sim', run_name='__main__')\n"
+        "finally:\n    print('homeassistant' in sys.modules, file=sys.stderr)",
+        env=env,
+        cwd=repository,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert b"--control-http" in out
+    assert err.strip() == b"False"
