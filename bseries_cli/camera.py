@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 from custom_components.bseries_ipcam.protocol import (
     AudioData,
     BSeriesError,
-    Camera,
+    CameraClient,
     CameraTimeoutError,
     ConnectionClosedError,
 )
@@ -94,13 +94,13 @@ def add_camera_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_camera(args: argparse.Namespace) -> Camera:
+def make_camera(args: argparse.Namespace) -> CameraClient:
     """The camera of the command line; `InvalidCredentialsError` before any connection."""
     host, port = args.target
     password = args.password
     if password is None:
         password = os.environ.get(PASSWORD_ENV, "")
-    return Camera(host, port, args.user, password, timeout=args.timeout)
+    return CameraClient(host, port, args.user, password, timeout=args.timeout)
 
 
 def _where(path: str) -> str:

@@ -8,7 +8,8 @@ from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
-from .coordinator import BSeriesCoordinator, BSeriesRuntimeData
+from .coordinator import BSeriesCoordinator
+from .data import BSeriesRuntimeData
 from .feed import VideoFeed
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.typing import ConfigType
 
-    from .coordinator import BSeriesConfigEntry
+    from .data import BSeriesConfigEntry
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

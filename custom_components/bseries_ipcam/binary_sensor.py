@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesConfigEntry
+    from .data import BSeriesConfigEntry
 
 # Everything arrives by push; no entity sends requests to the camera.
 PARALLEL_UPDATES = 0

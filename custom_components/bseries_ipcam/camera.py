@@ -7,20 +7,22 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from aiohttp import hdrs, web
 from homeassistant.components.camera import Camera
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
 
 from .const import DOMAIN
 from .entity import BSeriesEntity
-from .feed import BOUNDARY, FeedUnavailableError
+from .errors import translate_errors
+from .feed import BOUNDARY
 from .protocol import FrameInterval
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesConfigEntry, BSeriesCoordinator
-    from .feed import Frame, VideoFeed
+    from .coordinator import BSeriesCoordinator
+    from .data import BSeriesConfigEntry
+    from .feed import FeedFrame, VideoFeed
     from .talk import TalkEngine
 
 # Video starts on demand over the shared feed; entities do not poll.
@@ -83,17 +85,8 @@ class BSeriesCamera(BSeriesEntity, Camera):
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
         """The newest frame while video runs; otherwise video starts for the first frame."""
-        try:
+        with translate_errors(self.coordinator.config_entry.title, default="no_video"):
             return await self._feed.still(STILL_WAIT)
-        except FeedUnavailableError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="no_video",
-                translation_placeholders={
-                    "name": self.coordinator.config_entry.title,
-                    "error": str(err),
-                },
-            ) from err
 
     @override
     async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
@@ -116,7 +109,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
         ended: asyncio.Future[None] = loop.create_future()
         last_frame = loop.time()
 
-        def push(frame: Frame | None) -> None:
+        def push(frame: FeedFrame | None) -> None:
             nonlocal last_frame
             if frame is None or transport.is_closing():
                 if not ended.done():

@@ -20,7 +20,7 @@ from .protocol import (
     BadPasswordError,
     BadUserError,
     BSeriesError,
-    Camera,
+    CameraClient,
     CameraInfo,
     CameraTimeoutError,
     InsufficientPrivilegeError,
@@ -70,7 +70,7 @@ async def _async_check_camera(
 ) -> tuple[CameraInfo | None, dict[str, str]]:
     """Log in and verify once; the camera's info, or the form errors that explain the failure."""
     try:
-        camera = Camera(host, port, username, password, timeout=CONNECT_TIMEOUT)
+        camera = CameraClient(host, port, username, password, timeout=CONNECT_TIMEOUT)
     except InvalidCredentialsError:
         return None, {"base": "invalid_credentials_format"}
     try:

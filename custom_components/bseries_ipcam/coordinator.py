@@ -1,24 +1,22 @@
 """The control session of one camera: connect, keep it up, fan out alarms and its state.
 
 The camera pushes everything over one TCP control session, so there is nothing to poll. The
-coordinator owns that session (a protocol `Camera`): it connects at setup, dispatches Alarm_Notify
+coordinator owns that session (a protocol `CameraClient`): it connects at setup, dispatches Alarm_Notify
 to its listeners, notices when the session ends, and reconnects on its own with exponential
 backoff (1, 2, 4, ... s, at most 60 s apart) through HA's scheduler. Every timer and task belongs
 to the config entry, so unloading it stops them all and closes every socket.
 
 Later platforms (the camera entity, talk) take `coordinator.camera` while `coordinator.connected`
-and listen with `async_add_listener`; a new `Camera` object stands for every new session.
+and listen with `async_add_listener`; a new `CameraClient` object stands for every new session.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -35,6 +33,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
+from .backoff import Backoff
 from .const import (
     CONNECT_TIMEOUT,
     DOMAIN,
@@ -44,12 +43,13 @@ from .const import (
     entry_title,
     manufacturer_for,
 )
+from .errors import WrongCameraError
 from .protocol import (
     AlarmNotify,
     AlarmType,
     AuthenticationError,
     BSeriesError,
-    Camera,
+    CameraClient,
     CameraInfo,
     FrameInterval,
     InsufficientPrivilegeError,
@@ -61,8 +61,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from .feed import VideoFeed
-    from .talk import TalkEngine
+    from homeassistant.config_entries import ConfigEntry
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -72,32 +71,10 @@ AUTH_ERRORS: Final = (AuthenticationError, InsufficientPrivilegeError, InvalidCr
 ALARM_TYPES: Final = (AlarmType.MOTION, AlarmType.INPUT, AlarmType.SOUND)
 
 
-class WrongCameraError(BSeriesError):
-    """Another camera answers at the configured address."""
-
-    def __init__(self, expected: str | None, actual: str) -> None:
-        """Keep both camera ids."""
-        self.expected = expected
-        self.actual = actual
-        super().__init__(f"camera {actual} answered instead of {expected}")
-
-
-@dataclass(slots=True)
-class BSeriesRuntimeData:
-    """What a loaded config entry holds."""
-
-    coordinator: BSeriesCoordinator
-    feed: VideoFeed
-    talk: TalkEngine
-
-
-type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]
-
-
 class BSeriesCoordinator:
     """Owns the control session of one camera and tells its listeners about every change."""
 
-    def __init__(self, hass: HomeAssistant, config_entry: BSeriesConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, config_entry: ConfigEntry[Any]) -> None:
         """Take the connection details from the config entry; nothing connects yet."""
         self.hass = hass
         self.config_entry = config_entry
@@ -105,12 +82,12 @@ class BSeriesCoordinator:
         self.port: int = config_entry.data[CONF_PORT]
         self._username: str = config_entry.data[CONF_USERNAME]
         self._password: str = config_entry.data[CONF_PASSWORD]
-        self._camera: Camera | None = None
+        self._camera: CameraClient | None = None
         self._camera_unsubs: list[Callable[[], None]] = []
         self.info: CameraInfo | None = None
         self.alarms: dict[AlarmType, bool] = dict.fromkeys(ALARM_TYPES, False)
         self._listeners: Listeners[[]] = Listeners()
-        self._retry_delay = RECONNECT_MIN_DELAY
+        self._backoff = Backoff(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
@@ -130,7 +107,7 @@ class BSeriesCoordinator:
         return self._camera is not None
 
     @property
-    def camera(self) -> Camera | None:
+    def camera(self) -> CameraClient | None:
         """The connected camera, or None while the session is down."""
         return self._camera
 
@@ -150,9 +127,9 @@ class BSeriesCoordinator:
     @property
     def retry_delay(self) -> float:
         """Seconds before the next reconnect attempt after this one."""
-        return self._retry_delay
+        return self._backoff.delay
 
-    def require_camera(self) -> Camera:
+    def require_camera(self) -> CameraClient:
         """The connected camera; a translated `HomeAssistantError` while it is offline."""
         if self._camera is None:
             raise HomeAssistantError(
@@ -237,7 +214,7 @@ class BSeriesCoordinator:
 
     async def _async_connect(self) -> None:
         """Open a new session and make it the current one; a `BSeriesError` when it fails."""
-        camera = Camera(
+        camera = CameraClient(
             self.host, self.port, self._username, self._password, timeout=CONNECT_TIMEOUT
         )
         camera.frame_interval = self.frame_interval
@@ -259,7 +236,7 @@ class BSeriesCoordinator:
             # The session ended before the close listener was in place.
             self._async_on_camera_closed(camera, None)
 
-    def _detach(self) -> Camera | None:
+    def _detach(self) -> CameraClient | None:
         """Forget the current session (without closing it) and return it."""
         camera, self._camera = self._camera, None
         for unsub in self._camera_unsubs:
@@ -292,7 +269,7 @@ class BSeriesCoordinator:
         self.async_update_listeners()
 
     @callback
-    def _async_on_camera_closed(self, camera: Camera, error: BSeriesError | None) -> None:
+    def _async_on_camera_closed(self, camera: CameraClient, error: BSeriesError | None) -> None:
         """The session ended: mark everything unavailable and start reconnecting."""
         if camera is not self._camera or self._shutdown:
             return
@@ -305,7 +282,7 @@ class BSeriesCoordinator:
             self._address,
             self.last_error,
         )
-        self._retry_delay = RECONNECT_MIN_DELAY
+        self._backoff.reset()
         self._async_schedule_reconnect()
         self.async_update_listeners()
 
@@ -313,10 +290,10 @@ class BSeriesCoordinator:
 
     @callback
     def _async_schedule_reconnect(self) -> None:
-        delay = self._retry_delay
-        self._retry_delay = min(delay * 2, RECONNECT_MAX_DELAY)
         self._cancel_retry = async_call_later(
-            self.hass, delay, HassJob(self._async_reconnect_due, cancel_on_shutdown=True)
+            self.hass,
+            self._backoff.next(),
+            HassJob(self._async_reconnect_due, cancel_on_shutdown=True),
         )
 
     @callback
@@ -350,7 +327,7 @@ class BSeriesCoordinator:
                 "Reconnecting to %s failed (%s); next attempt in %g s",
                 self._address,
                 err,
-                self._retry_delay,
+                self._backoff.delay,
             )
             self._async_schedule_reconnect()
         except Exception as err:
@@ -360,7 +337,7 @@ class BSeriesCoordinator:
             self._async_schedule_reconnect()
         else:
             _LOGGER.info("Connection to %s at %s restored", self.config_entry.title, self._address)
-            self._retry_delay = RECONNECT_MIN_DELAY
+            self._backoff.reset()
             self.last_error = None
             self.async_update_listeners()
         finally:

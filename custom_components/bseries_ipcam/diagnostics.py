@@ -10,7 +10,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import BSeriesConfigEntry
+    from .data import BSeriesConfigEntry
 
 # Credentials, and what identifies the camera or the home network.
 TO_REDACT: Final = {

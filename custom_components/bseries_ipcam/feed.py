@@ -1,7 +1,7 @@
 """One video feed per camera, shared by every viewer and every still request.
 
-This layer sits between the protocol's `Camera` and Home Assistant's camera entity and imports
-nothing from Home Assistant. The first viewer (or still request) starts video over the camera's one
+This layer sits between the protocol's `CameraClient` and Home Assistant's camera entity; its logic
+uses nothing of Home Assistant. The first viewer (or still request) starts video over the camera's one
 AV connection; every frame then goes to all viewers at once; after the last viewer leaves, the
 feed stays warm for an idle period and then stops video, which closes the AV connection.
 
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 import logging
 from typing import TYPE_CHECKING, Final
 
-from .protocol import BSeriesError, Camera, ConnectionClosedError, VideoData
+from .backoff import Backoff
+from .errors import FeedUnavailableError
+from .protocol import BSeriesError, CameraClient, ConnectionClosedError, VideoData
 from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ RESTART_MAX_DELAY: Final = 10.0
 
 
 @dataclass(slots=True)
-class Frame:
+class FeedFrame:
     """A JPEG from the camera with its sequence number and arrival time (loop clock)."""
 
     seq: int
@@ -70,16 +72,12 @@ class Frame:
         )
 
 
-class FeedUnavailableError(BSeriesError):
-    """No frame could be had: the camera is offline or sends nothing."""
-
-
 class VideoFeed:
     """Starts and stops a camera's video on demand and fans its frames out to viewers."""
 
     def __init__(
         self,
-        get_camera: Callable[[], Camera | None],
+        get_camera: Callable[[], CameraClient | None],
         *,
         idle_timeout: float | None = None,
         name: str = "camera",
@@ -89,21 +87,21 @@ class VideoFeed:
         self.idle_timeout = IDLE_TIMEOUT if idle_timeout is None else idle_timeout
         self.name = name
         self._loop = asyncio.get_running_loop()
-        self._latest: Frame | None = None
+        self._latest: FeedFrame | None = None
         self._seq = 0
         # One future per waiting viewer, all resolved by the next frame.
-        self._waiters: list[asyncio.Future[Frame]] = []
+        self._waiters: list[asyncio.Future[FeedFrame]] = []
         self._users = 0
-        self._camera: Camera | None = None
+        self._camera: CameraClient | None = None
         self._unsubs: list[Callable[[], None]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._idle_handle: asyncio.TimerHandle | None = None
-        self._restart_delay = RESTART_MIN_DELAY
+        self._restart_backoff = Backoff(RESTART_MIN_DELAY, RESTART_MAX_DELAY)
         self._closed = False
         self._listeners: Listeners[[]] = Listeners()
         # Called with every frame as it arrives, and with None when the feed closes.
-        self._sinks: Listeners[[Frame | None]] = Listeners(_LOGGER)
+        self._sinks: Listeners[[FeedFrame | None]] = Listeners(_LOGGER)
         self.starts = 0
 
     @property
@@ -117,7 +115,7 @@ class VideoFeed:
         return self._users
 
     @property
-    def latest(self) -> Frame | None:
+    def latest(self) -> FeedFrame | None:
         """The newest frame while streaming."""
         return self._latest if self.streaming else None
 
@@ -125,7 +123,7 @@ class VideoFeed:
         """Call `listener` whenever video starts or stops; returns a function that removes it."""
         return self._listeners.add(listener)
 
-    def add_sink(self, sink: Callable[[Frame | None], None]) -> Callable[[], None]:
+    def add_sink(self, sink: Callable[[FeedFrame | None], None]) -> Callable[[], None]:
         """Call `sink` with every frame, in the frame's callback, and with None at close.
 
         For viewers that write frames straight to their connection: no task wakes up per
@@ -160,7 +158,7 @@ class VideoFeed:
         finally:
             self.release()
 
-    async def next_frame(self, after: int = 0, wait: float | None = None) -> Frame:
+    async def next_frame(self, after: int = 0, wait: float | None = None) -> FeedFrame:
         """A frame with a sequence number above `after`: the newest one, or the next to come."""
         latest = self._latest
         if latest is not None and latest.seq > after and self.streaming:
@@ -169,7 +167,7 @@ class VideoFeed:
             raise ConnectionClosedError(f"the {self.name} feed closed")
         # A future of its own (not a shield around a shared one) and a plain timer (not
         # asyncio.timeout): this runs for every viewer and every frame.
-        waiter: asyncio.Future[Frame] = self._loop.create_future()
+        waiter: asyncio.Future[FeedFrame] = self._loop.create_future()
         self._waiters.append(waiter)
         timer = None if wait is None else self._loop.call_later(wait, self._expire, waiter)
         try:
@@ -183,7 +181,7 @@ class VideoFeed:
             if timer is not None:
                 timer.cancel()
 
-    def _expire(self, waiter: asyncio.Future[Frame]) -> None:
+    def _expire(self, waiter: asyncio.Future[FeedFrame]) -> None:
         if not waiter.done():
             waiter.set_exception(FeedUnavailableError(f"no video from the {self.name} in time"))
 
@@ -214,12 +212,11 @@ class VideoFeed:
                     except BSeriesError as err:
                         _LOGGER.debug("Could not start video on the %s: %s", self.name, err)
                     else:
-                        self._restart_delay = RESTART_MIN_DELAY
+                        self._restart_backoff.reset()
                         return
-            delay = self._restart_delay
-            self._restart_delay = min(self._restart_delay * 2, RESTART_MAX_DELAY)
+            delay = self._restart_backoff.next()
 
-    async def _start_on(self, camera: Camera) -> None:
+    async def _start_on(self, camera: CameraClient) -> None:
         unsubs = [
             camera.add_video_listener(self._on_frame),
             camera.add_av_close_listener(self._on_av_closed),
@@ -238,7 +235,7 @@ class VideoFeed:
 
     def _on_frame(self, packet: VideoData) -> None:
         self._seq += 1
-        frame = Frame(self._seq, packet.image, self._loop.time(), packet.timestamp)
+        frame = FeedFrame(self._seq, packet.image, self._loop.time(), packet.timestamp)
         self._latest = frame
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:

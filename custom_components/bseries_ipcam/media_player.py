@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesConfigEntry, BSeriesCoordinator
+    from .coordinator import BSeriesCoordinator
+    from .data import BSeriesConfigEntry
     from .talk import TalkEngine
 
 # Unlimited: a stop has to reach the speaker while its play_media call is still running (talks

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesConfigEntry
+    from .data import BSeriesConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -30,6 +30,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import yarl
 
 from .const import DOMAIN
+from .errors import translate_errors
 from .protocol import BSeriesError, NotSupportedError, TooManyConnectionsError
 from .protocol.listeners import Listeners
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable
 
     from .coordinator import BSeriesCoordinator
-    from .protocol import Camera
+    from .protocol import CameraClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ ERROR_MAX_LENGTH: Final = 300
 NETWORK_TIMEOUT_US: Final = 15_000_000
 URL_PROTOCOLS: Final = "http,https,tcp,tls,crypto,httpproxy"
 FILE_PROTOCOLS: Final = "file"
+# Talk's own words for the camera's refusals, and for every other failure while talking.
+TALK_ERROR_KEYS: Final[dict[type[Exception], str]] = {
+    TooManyConnectionsError: "talk_busy",
+    NotSupportedError: "talk_not_supported",
+    BSeriesError: "talk_failed",
+}
 
 # The query of a URL (where HA puts its authSig token) inside ffmpeg's messages.
 # ffmpeg writes "URL: message", so a colon before a space ends the URL.
@@ -190,7 +197,7 @@ class TalkEngine:
             translation_placeholders={"media": name, "error": error},
         )
 
-    async def _async_play(self, camera: Camera, source: str, name: str) -> None:
+    async def _async_play(self, camera: CameraClient, source: str, name: str) -> None:
         """Run ffmpeg on the source and stream its PCM to the camera; always reap ffmpeg."""
         is_file = source.startswith("file:")
         args = [
@@ -240,27 +247,9 @@ class TalkEngine:
                 while chunk := await stdout.read(READ_CHUNK):
                     yield chunk
 
-            try:
+            with translate_errors(self._name, keys=TALK_ERROR_KEYS):
                 async with contextlib.aclosing(pcm()) as chunks:
                     seconds = await camera.talk(chunks)
-            except TooManyConnectionsError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="talk_busy",
-                    translation_placeholders={"name": self._name},
-                ) from err
-            except NotSupportedError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="talk_not_supported",
-                    translation_placeholders={"name": self._name},
-                ) from err
-            except BSeriesError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="talk_failed",
-                    translation_placeholders={"name": self._name, "error": str(err)},
-                ) from err
             code = await process.wait()
             await stderr_task
             if code:

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
-from custom_components.bseries_ipcam.feed import FeedUnavailableError, Frame, VideoFeed
-from custom_components.bseries_ipcam.protocol import Camera
+from custom_components.bseries_ipcam.errors import FeedUnavailableError
+from custom_components.bseries_ipcam.feed import VideoFeed
+from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    from custom_components.bseries_ipcam.feed import FeedFrame
 
 USER, PASSWORD = "admin", "secret"
 
@@ -27,13 +30,13 @@ async def sim(socket_enabled: None) -> AsyncIterator[CameraSimulator]:
 
 
 @pytest.fixture
-async def camera(sim: CameraSimulator) -> AsyncIterator[Camera]:
-    async with Camera(sim.host, sim.port, USER, PASSWORD) as cam:
+async def camera(sim: CameraSimulator) -> AsyncIterator[CameraClient]:
+    async with CameraClient(sim.host, sim.port, USER, PASSWORD) as cam:
         yield cam
 
 
-async def _viewer(feed: VideoFeed, count: int, delay: float = 0.0) -> list[Frame]:
-    frames: list[Frame] = []
+async def _viewer(feed: VideoFeed, count: int, delay: float = 0.0) -> list[FeedFrame]:
+    frames: list[FeedFrame] = []
     async with feed.hold():
         seq = 0
         while len(frames) < count:
@@ -45,7 +48,7 @@ async def _viewer(feed: VideoFeed, count: int, delay: float = 0.0) -> list[Frame
     return frames
 
 
-async def test_viewers_share_one_av_connection(sim: CameraSimulator, camera: Camera) -> None:
+async def test_viewers_share_one_av_connection(sim: CameraSimulator, camera: CameraClient) -> None:
     feed = VideoFeed(lambda: camera, idle_timeout=0.2)
     *viewers, still = await asyncio.gather(
         _viewer(feed, 10), _viewer(feed, 10), _viewer(feed, 10), feed.still()
@@ -68,7 +71,7 @@ async def test_viewers_share_one_av_connection(sim: CameraSimulator, camera: Cam
 
 
 async def test_slow_viewer_skips_frames_and_never_holds_back_others(
-    sim: CameraSimulator, camera: Camera
+    sim: CameraSimulator, camera: CameraClient
 ) -> None:
     feed = VideoFeed(lambda: camera)
     slow, fast = await asyncio.gather(_viewer(feed, 3, delay=0.3), _viewer(feed, 15))
@@ -79,7 +82,7 @@ async def test_slow_viewer_skips_frames_and_never_holds_back_others(
     await feed.close()
 
 
-async def test_warm_still_is_the_newest_frame(sim: CameraSimulator, camera: Camera) -> None:
+async def test_warm_still_is_the_newest_frame(sim: CameraSimulator, camera: CameraClient) -> None:
     feed = VideoFeed(lambda: camera)
     async with feed.hold():
         frame = await feed.next_frame(0, wait=5)
@@ -91,7 +94,7 @@ async def test_warm_still_is_the_newest_frame(sim: CameraSimulator, camera: Came
     await feed.close()
 
 
-async def test_multipart_part_is_built_once(sim: CameraSimulator, camera: Camera) -> None:
+async def test_multipart_part_is_built_once(sim: CameraSimulator, camera: CameraClient) -> None:
     feed = VideoFeed(lambda: camera)
     async with feed.hold():
         frame = await feed.next_frame(0, wait=5)
@@ -104,7 +107,7 @@ async def test_multipart_part_is_built_once(sim: CameraSimulator, camera: Camera
     await feed.close()
 
 
-async def test_feed_restarts_after_av_drop(sim: CameraSimulator, camera: Camera) -> None:
+async def test_feed_restarts_after_av_drop(sim: CameraSimulator, camera: CameraClient) -> None:
     feed = VideoFeed(lambda: camera)
     async with feed.hold():
         first = await feed.next_frame(0, wait=5)
@@ -117,12 +120,12 @@ async def test_feed_restarts_after_av_drop(sim: CameraSimulator, camera: Camera)
 
 
 async def test_feed_waits_for_camera_to_come_online(sim: CameraSimulator) -> None:
-    holder: list[Camera] = []
+    holder: list[CameraClient] = []
     feed = VideoFeed(lambda: holder[0] if holder else None)
     async with feed.hold():
         await asyncio.sleep(0.05)
         assert not feed.streaming
-        async with Camera(sim.host, sim.port, USER, PASSWORD) as camera:
+        async with CameraClient(sim.host, sim.port, USER, PASSWORD) as camera:
             holder.append(camera)
             frame = await feed.next_frame(0, wait=5)  # the retry picks the camera up
             assert frame.jpeg
@@ -138,7 +141,7 @@ async def test_still_times_out_when_camera_is_offline() -> None:
         feed.acquire()
 
 
-async def test_close_wakes_waiting_viewers(sim: CameraSimulator, camera: Camera) -> None:
+async def test_close_wakes_waiting_viewers(sim: CameraSimulator, camera: CameraClient) -> None:
     sim.stall()
     feed = VideoFeed(lambda: camera)
     feed.acquire()

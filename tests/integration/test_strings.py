@@ -7,6 +7,8 @@ from pathlib import Path
 import re
 
 import custom_components.bseries_ipcam as integration
+from custom_components.bseries_ipcam.errors import DEFAULT_KEY, ERROR_KEYS
+from custom_components.bseries_ipcam.talk import TALK_ERROR_KEYS
 
 PACKAGE = Path(integration.__file__).parent
 
@@ -33,6 +35,10 @@ def test_every_key_in_use_is_translated() -> None:
 
     code = "".join(path.read_text() for path in PACKAGE.glob("*.py"))
     exceptions = set(re.findall(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"', code))
+    # Keys chosen through errors.translated_error: its table, its default, and the callers' own.
+    exceptions |= {key for _, key in ERROR_KEYS} | {DEFAULT_KEY}
+    exceptions |= set(re.findall(r'default="(\w+)"', code))
+    exceptions |= set(TALK_ERROR_KEYS.values())
     assert exceptions == strings["exceptions"].keys()
 
     icons = _load("icons.json")["entity"]

@@ -12,7 +12,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 
-from custom_components.bseries_ipcam.protocol import Camera, NotSupportedError
+from custom_components.bseries_ipcam.protocol import CameraClient, NotSupportedError
 from custom_components.bseries_ipcam.protocol.messages import TalkData, TalkEnd, TalkStartReq
 from custom_components.bseries_ipcam.talk import safe_media_name
 
@@ -202,7 +202,7 @@ async def test_busy(
 ) -> None:
     """Another client holds the camera's speaker: a translated "busy" error."""
     tone = write_tone(audio_dir / "tone.wav", seconds=0.2)
-    other = Camera(HOST, simulator.port, "admin", "secret")
+    other = CameraClient(HOST, simulator.port, "admin", "secret")
     await other.connect()
     try:
         await other.control.start_talk(1)

@@ -1,4 +1,4 @@
-"""The Camera client and the AV session against the simulated camera."""
+"""The CameraClient and the AV session against the simulated camera."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bseries_sim import CameraSimulator
 from custom_components.bseries_ipcam.protocol import (
     AvSession,
     BSeriesError,
-    Camera,
+    CameraClient,
     CameraTimeoutError,
     ConnectionClosedError,
     ProtocolError,
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 
-def _camera(sim: CameraSimulator, **kwargs: float) -> Camera:
-    return Camera(sim.host, sim.port, USER, PASSWORD, **kwargs)
+def _camera(sim: CameraSimulator, **kwargs: float) -> CameraClient:
+    return CameraClient(sim.host, sim.port, USER, PASSWORD, **kwargs)
 
 
 async def test_video_frames_reach_listeners(sim: CameraSimulator) -> None:

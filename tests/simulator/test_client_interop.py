@@ -16,7 +16,7 @@ from custom_components.bseries_ipcam.protocol import (
     BadPasswordError,
     BadUserError,
     BSeriesError,
-    Camera,
+    CameraClient,
     FrameInterval,
     TooManyConnectionsError,
     VideoData,
@@ -26,8 +26,8 @@ from custom_components.bseries_ipcam.protocol.adpcm import AdpcmDecoder, AdpcmEn
 from .conftest import PASSWORD, USER
 
 
-def camera(sim: CameraSimulator, user: str = USER, password: str = PASSWORD) -> Camera:
-    return Camera(sim.host, sim.port, user, password, timeout=3.0)
+def camera(sim: CameraSimulator, user: str = USER, password: str = PASSWORD) -> CameraClient:
+    return CameraClient(sim.host, sim.port, user, password, timeout=3.0)
 
 
 async def test_full_session(sim: CameraSimulator, caplog: pytest.LogCaptureFixture) -> None:

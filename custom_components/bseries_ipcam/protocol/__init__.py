@@ -5,7 +5,7 @@ This package never imports Home Assistant; it could be published on its own.
 
 from .adpcm import AdpcmDecoder, AdpcmEncoder
 from .av import AvSession
-from .client import Camera, Stream
+from .client import CameraClient, Stream
 from .const import AlarmType, Channel, FrameInterval, Privilege, ResultCode
 from .control import CameraInfo, ControlSession, check_credentials
 from .exceptions import (
@@ -38,7 +38,7 @@ __all__ = [
     "BSeriesError",
     "BadPasswordError",
     "BadUserError",
-    "Camera",
+    "CameraClient",
     "CameraInfo",
     "CameraResponseError",
     "CameraTimeoutError",

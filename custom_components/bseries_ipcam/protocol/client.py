@@ -43,7 +43,7 @@ class Stream(StrEnum):
     TALK = "talk"
 
 
-class Camera:
+class CameraClient:
     """A B-Series camera: connect once, then start and stop streams as needed."""
 
     def __init__(
@@ -83,7 +83,7 @@ class Camera:
 
     def __repr__(self) -> str:
         """Never the password."""
-        return f"Camera({self.control.host}:{self.control.port})"
+        return f"CameraClient({self.control.host}:{self.control.port})"
 
     @property
     def info(self) -> CameraInfo | None:

@@ -1,0 +1,25 @@
+"""What a loaded config entry holds, and the typed config entry of this integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+if TYPE_CHECKING:
+    from .coordinator import BSeriesCoordinator
+    from .feed import VideoFeed
+    from .talk import TalkEngine
+
+
+@dataclass(slots=True)
+class BSeriesRuntimeData:
+    """The camera's control session, its shared video feed and its talk queue."""
+
+    coordinator: BSeriesCoordinator
+    feed: VideoFeed
+    talk: TalkEngine
+
+
+type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]
