@@ -77,6 +77,10 @@ class SimulatorConfig:
     http_boundary: str = "ipcamera"
     control_endpoints: bool = False
     record_limit: int = 100_000
+    # Firmware quirks (see personas.py): a header line without a colon, as some clones send.
+    http_malformed_header: bool = False
+    # False: the CGIs ignore HTTP Basic and take only `user=&pwd=` in the query.
+    http_basic_auth: bool = True
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""
