@@ -1,8 +1,8 @@
 """Measure how a camera's view moved between two JPEGs, by matching their content.
 
 The simulator's scene is textured noise; a move of the view shifts the content the other way.
-`view_shift` finds the shift that lines the two pictures up best (column and row profiles of
-the green channel, the text overlay at the top left left out) and returns the view's move in
+`view_shift` tries every shift (on pictures halved in size, the text overlay at the top left
+left out) and keeps the one that lines the two pictures up best. It returns the view's move in
 picture terms: dx < 0 is a move to the left of the picture, dy < 0 a move up.
 """
 
@@ -10,46 +10,37 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
-MAX_SHIFT = 80
+SCALE = 2
 
 
-def _profiles(jpeg: bytes) -> tuple[list[float], list[float], tuple[int, int]]:
+def _green(jpeg: bytes) -> Image.Image:
     with Image.open(io.BytesIO(jpeg)) as image:
         green = image.convert("RGB").getchannel("G")
-        width, height = green.size
-        body = green.crop((0, height // 4, width, height))
-        columns = body.resize((width, 1), Image.Resampling.BOX).tobytes()
-        left = green.crop((width // 2, 0, width, height))
-        rows = left.resize((1, height), Image.Resampling.BOX).tobytes()
-    return [float(v) for v in columns], [float(v) for v in rows], (width, height)
-
-
-def _best_shift(before: list[float], after: list[float]) -> int:
-    """s such that after[i] ~ before[i - s] (content moved by +s)."""
-    size = len(before)
-    limit = min(MAX_SHIFT, size // 2)
-    best, best_error = 0, float("inf")
-    for shift in range(-limit, limit + 1):
-        pairs = [
-            (after[i], before[i - shift]) for i in range(max(0, shift), min(size, size + shift))
-        ]
-        error = sum(abs(a - b) for a, b in pairs) / len(pairs)
-        if error < best_error:
-            best, best_error = shift, error
-    return best
+        return green.resize((green.width // SCALE, green.height // SCALE), Image.Resampling.BOX)
 
 
 def view_shift(before: bytes, after: bytes) -> tuple[int, int]:
     """How far the view moved from `before` to `after`, in picture pixels (dx, dy)."""
-    columns_before, rows_before, size_before = _profiles(before)
-    columns_after, rows_after, size_after = _profiles(after)
-    assert size_before == size_after, "compare pictures of one size"
-    return (
-        -_best_shift(columns_before, columns_after),
-        -_best_shift(rows_before, rows_after),
-    )
+    first, second = _green(before), _green(after)
+    assert first.size == second.size, "compare pictures of one size"
+    width, height = first.size
+    top = height // 4
+    best, best_error = (0, 0), float("inf")
+    for shift_y in range(-height // 3, height // 3 + 1):
+        for shift_x in range(-width // 3, width // 3 + 1):
+            # after[x, y] ~ before[x - shift_x, y - shift_y]: the content moved by the shift.
+            left, right = max(0, shift_x), min(width, width + shift_x)
+            upper, lower = max(top, shift_y + top), min(height, height + shift_y)
+            if right - left < width // 3 or lower - upper < height // 4:
+                continue
+            region = second.crop((left, upper, right, lower))
+            source = first.crop((left - shift_x, upper - shift_y, right - shift_x, lower - shift_y))
+            error = ImageStat.Stat(ImageChops.difference(region, source)).mean[0]
+            if error < best_error:
+                best, best_error = (shift_x, shift_y), error
+    return -best[0] * SCALE, -best[1] * SCALE
 
 
 def picture_size(jpeg: bytes) -> tuple[int, int]:

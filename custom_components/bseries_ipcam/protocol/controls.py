@@ -285,6 +285,11 @@ class CameraControls:
         self._lock = asyncio.Lock()
         self._unsub = control.add_listener(self._on_command)
 
+    @property
+    def cgi(self) -> CgiClient | None:
+        """The CGI client, if there is one."""
+        return self._cgi
+
     def close(self) -> None:
         """Stop watching the session."""
         self._unsub()
