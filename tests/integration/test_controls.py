@@ -31,16 +31,18 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from bseries_sim import SimulatorConfig, SimUser
-from bseries_sim.config import DEFAULT_PASSWORD
+from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
 from custom_components.bseries_ipcam.const import CONF_PAN_TILT, DOMAIN
+from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.controls import CameraParam, Path
 from custom_components.bseries_ipcam.protocol.messages import DecoderControl, ParamSet
 from tests.picture import picture_size, view_shift
 
 from .helpers import (
     CAMERA_ID,
+    HOST,
     MockConfigEntry,
     async_fire_time_changed,
     mock_restore_cache,
@@ -278,6 +280,21 @@ async def test_settings_changed_by_another_client_show_in_ha(
     await wait_until(lambda: state(hass, "switch", "flip") == STATE_ON)
     simulator.run_command("param mode 0")
     await wait_until(lambda: state(hass, "select", "power_line_mode") == "50hz")
+
+
+async def test_settings_changed_by_a_second_session_show_in_ha(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    other = CameraClient(HOST, simulator.port, DEFAULT_USER, DEFAULT_PASSWORD, timeout=5)
+    await other.connect()
+    try:
+        await other.control.send(ParamSet(CameraParam.CONTRAST, 3))
+        if simulator.config.ignore_param_set_op:
+            # This firmware takes settings over its CGI only.
+            simulator.set_camera_param(CameraParam.CONTRAST, 3)
+        await wait_until(lambda: state(hass, "number", "contrast") == "3")
+    finally:
+        await other.close()
 
 
 async def test_changes_from_ha_reach_the_camera_by_its_path(
