@@ -14,7 +14,7 @@ gave it stays in front) and the entry, unless the user renamed the entry.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
@@ -184,6 +184,33 @@ class BSeriesControls:
     def pan_tilt(self) -> bool:
         """Whether the camera pans and tilts (the user's option)."""
         return pan_tilt_enabled(self._entry)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The settings, the paths chosen and what was last asked for (no secrets)."""
+        controls = self._controls
+        settings = self.settings
+        cgi = controls.cgi if controls is not None else None
+        return {
+            "alias": self.alias,
+            "pan_tilt": self.pan_tilt,
+            "settings": None
+            if settings is None
+            else {
+                "resolution": settings.resolution,
+                "brightness": settings.brightness,
+                "contrast": settings.contrast,
+                "mode": settings.mode,
+                "flip": settings.flip_value,
+                "unknown": settings.unknown,
+                "extra": settings.extra.hex(),
+            },
+            "settings_path": controls.settings_path.value if controls is not None else None,
+            "decoder_path": controls.decoder_path.value if controls is not None else None,
+            "tolerant_http": cgi.tolerant_http if cgi is not None else None,
+            "ir_on": self.ir_on,
+            "patrol": self.patrol,
+            "preset": self.preset,
+        }
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:

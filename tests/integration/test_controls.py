@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from homeassistant.components.button.const import SERVICE_PRESS
+from homeassistant.components.camera import async_get_image
 from homeassistant.components.number.const import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
@@ -35,7 +36,7 @@ from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
 from custom_components.bseries_ipcam.const import CONF_PAN_TILT, DOMAIN
-from custom_components.bseries_ipcam.protocol import CameraClient
+from custom_components.bseries_ipcam.protocol import CameraClient, CgiResponseError
 from custom_components.bseries_ipcam.protocol.controls import CameraParam, Path
 from custom_components.bseries_ipcam.protocol.messages import DecoderControl, ParamSet
 from tests.picture import picture_size, view_shift
@@ -178,6 +179,9 @@ async def test_entities_and_the_cameras_own_name(
     assert ir.attributes["assumed_state"] is True
     assert state(hass, "select", "ptz_patrol") == "off"
     assert state(hass, "select", "ptz_preset") == STATE_UNKNOWN
+    # The picture too (the clone's data connection id 1 and privilege 0 included).
+    image = await async_get_image(hass, _camera_id(hass))
+    assert picture_size(image.content) == (160, 120)
 
 
 async def test_alias_change_renames_the_device_unless_the_user_did(
@@ -353,9 +357,16 @@ async def test_entities_follow_the_session(
 async def test_camera_errors_are_translated(
     hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
 ) -> None:
-    # A value the camera refuses over both paths: camera_control.cgi names the error.
-    with pytest.raises(HomeAssistantError, match=r"failed: camera_control\.cgi answered: error"):
+    # A value no camera takes is refused before anything is sent.
+    with pytest.raises(HomeAssistantError, match="failed: contrast cannot be 9"):
         await loaded_entry.runtime_data.controls.async_set_param(CameraParam.CONTRAST, 9)
+    assert simulator.commands(ParamSet) == []
+    # A value this camera refuses over both paths: camera_control.cgi names the error.
+    controls = loaded_entry.runtime_data.controls._controls
+    assert controls is not None
+    assert controls.cgi is not None
+    with pytest.raises(CgiResponseError, match=r"camera_control\.cgi answered: error"):
+        await controls.cgi.camera_control(CameraParam.RESOLUTION, 4)
 
 
 async def test_ir_state_is_restored(

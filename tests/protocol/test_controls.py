@@ -25,7 +25,10 @@ from custom_components.bseries_ipcam.protocol.controls import (
     read_alias,
     stop_command,
 )
-from custom_components.bseries_ipcam.protocol.exceptions import CameraResponseError
+from custom_components.bseries_ipcam.protocol.exceptions import (
+    CameraResponseError,
+    InvalidSettingError,
+)
 from custom_components.bseries_ipcam.protocol.messages import DecoderControl, ParamSet, ParamsResp
 from tests.picture import view_shift
 
@@ -246,6 +249,24 @@ async def test_without_http_everything_goes_over_the_session(sim: CameraSimulato
         await controls.read_settings()
         assert (await controls.set_param(CameraParam.CONTRAST, 4)).contrast == 4
         assert await read_alias(controls, None) is None
+    finally:
+        controls.close()
+        await camera.close()
+
+
+async def test_values_no_camera_takes_are_refused_first(sim: CameraSimulator) -> None:
+    camera, controls, _ = await connected(sim, None)
+    try:
+        for param, value in (
+            (CameraParam.BRIGHTNESS, 256),
+            (CameraParam.CONTRAST, 7),
+            (CameraParam.MODE, 3),
+            (CameraParam.FLIP, 4),
+            (CameraParam.RESOLUTION, 16),
+        ):
+            with pytest.raises(InvalidSettingError, match=f"{param.name.lower()} cannot be"):
+                await controls.set_param(param, value)
+        assert sim.commands(ParamSet) == []
     finally:
         controls.close()
         await camera.close()

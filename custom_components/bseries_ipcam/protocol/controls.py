@@ -25,7 +25,7 @@ from enum import IntEnum, StrEnum
 import logging
 from typing import TYPE_CHECKING, Final
 
-from .exceptions import BSeriesError, CameraResponseError, CgiNotFoundError
+from .exceptions import BSeriesError, CameraResponseError, CgiNotFoundError, InvalidSettingError
 from .listeners import Listeners
 from .messages import CameraAlias, Command, DecoderControl, ParamChanged, ParamSet, ParamsResp
 
@@ -156,6 +156,14 @@ class PowerMode(IntEnum):
     OUTDOOR = 2
 
 
+# The values each parameter takes.
+PARAM_VALUES: Final[dict[CameraParam, range | frozenset[int]]] = {
+    CameraParam.RESOLUTION: frozenset(Resolution),
+    CameraParam.BRIGHTNESS: range(256),
+    CameraParam.CONTRAST: range(7),
+    CameraParam.MODE: frozenset(PowerMode),
+    CameraParam.FLIP: range(4),
+}
 FLIP_BIT: Final = 1
 MIRROR_BIT: Final = 2
 RESOLUTION_SIZES: Final = {
@@ -322,7 +330,12 @@ class CameraControls:
         return settings
 
     async def set_param(self, param: CameraParam, value: int) -> ImageSettings:
-        """Change one setting over the path this camera honours; the settings after it."""
+        """Change one setting over the path this camera honours; the settings after it.
+
+        `InvalidSettingError` for a value the parameter cannot take (nothing is sent).
+        """
+        if value not in PARAM_VALUES[param]:
+            raise InvalidSettingError(f"{param.name.lower()} cannot be {value}")
         async with self._lock:
             if self.settings_path is not Path.CGI:
                 if await self._set_binary(param, value):

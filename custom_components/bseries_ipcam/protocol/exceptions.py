@@ -23,6 +23,10 @@ class InvalidCredentialsError(BSeriesError, ValueError):
     """A user name or password that cannot be sent to the camera (too long, not ASCII)."""
 
 
+class InvalidSettingError(BSeriesError, ValueError):
+    """A camera setting value the parameter cannot take (checked before anything is sent)."""
+
+
 class ConnectionFailedError(BSeriesError):
     """Connecting to the camera failed (refused, unreachable, DNS)."""
 
