@@ -13,7 +13,7 @@ from typing import Any
 
 from custom_components.bseries_ipcam.protocol import BSeriesError
 
-from . import camera, decode, simulate
+from . import camera, controls, decode, simulate
 from .output import PROG, CliError, ExitCode, describe_error, error
 
 type Result = int | Coroutine[Any, Any, int]
@@ -129,6 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     camera.add_camera_arguments(talk)
     talk.add_argument("file", metavar="FILE.wav", help='the audio to play ("-": stdin)')
+
+    # Camera controls: pan/tilt and presets, image settings.
+    ptz = _add_command(
+        commands,
+        "ptz",
+        controls.run_ptz,
+        "pan/tilt in picture terms, center, or go to / save a preset (1-16)",
+    )
+    camera.add_camera_arguments(ptz)
+    controls.add_ptz_arguments(ptz)
+    settings = _add_command(
+        commands,
+        "settings",
+        controls.run_settings,
+        "change image settings (brightness, contrast, resolution, mode, flip, mirror) and "
+        "print them",
+    )
+    camera.add_camera_arguments(settings)
+    controls.add_settings_arguments(settings)
 
     decoder = _add_command(
         commands,

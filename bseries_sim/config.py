@@ -77,6 +77,19 @@ class SimulatorConfig:
     http_boundary: str = "ipcamera"
     control_endpoints: bool = False
     record_limit: int = 100_000
+    # Firmware quirks (see personas.py): a header line without a colon, as some clones send.
+    http_malformed_header: bool = False
+    # False: the CGIs ignore HTTP Basic and take only `user=&pwd=` in the query.
+    http_basic_auth: bool = True
+    # The clone's control-session quirks: op 0x0101 (alias) before op 17, this byte at header
+    # offset 6, this data connection id, this privilege in Verify_Resp whoever logs in.
+    alias_before_params: bool = False
+    header_reserved: int = 0
+    fixed_av_id: int | None = None
+    verify_privilege: Privilege | None = None
+    # A firmware that ignores op 14 (decoder control) and op 19 (params set).
+    ignore_decoder_op: bool = False
+    ignore_param_set_op: bool = False
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

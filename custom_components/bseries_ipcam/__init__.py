@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
+from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .feed import VideoFeed
@@ -27,6 +29,10 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.MEDIA_PLAYER,
     Platform.SELECT,
+    # Camera controls: pan/tilt buttons, image settings numbers, flip/mirror/IR switches.
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SWITCH,
 ]
 
 
@@ -45,9 +51,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     entry.async_on_unload(feed.close)
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
-    entry.runtime_data = BSeriesRuntimeData(coordinator=coordinator, feed=feed, talk=talk)
+    # Camera controls: settings and alias read once here, then kept current by op 18.
+    controls = BSeriesControls(hass, entry, coordinator)
+    entry.async_on_unload(controls.async_shutdown)
+    await controls.async_start()
+    if not pan_tilt_enabled(entry):
+        async_remove_pan_tilt_entities(hass, entry)
+    options = dict(entry.options)
+    entry.async_on_unload(entry.add_update_listener(partial(_async_options_updated, options)))
+    entry.runtime_data = BSeriesRuntimeData(
+        coordinator=coordinator, feed=feed, talk=talk, controls=controls
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_options_updated(
+    options: dict[str, object], hass: HomeAssistant, entry: BSeriesConfigEntry
+) -> None:
+    """Reload when the options changed (not for a new title, e.g. from the camera's alias)."""
+    if dict(entry.options) != options:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
+    from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
     from .talk import TalkEngine
@@ -20,6 +21,8 @@ class BSeriesRuntimeData:
     coordinator: BSeriesCoordinator
     feed: VideoFeed
     talk: TalkEngine
+    # Pan/tilt, presets, patrol, IR and image settings.
+    controls: BSeriesControls
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -21,6 +21,7 @@ TO_REDACT: Final = {
     "mac",
     "title",
     "unique_id",
+    "alias",
 }
 
 
@@ -66,5 +67,6 @@ async def async_get_config_entry_diagnostics(
             "frame_interval_ms": coordinator.frame_interval.milliseconds,
         },
         "talk": {"talking": entry.runtime_data.talk.talking},
+        "controls": entry.runtime_data.controls.diagnostics(),
     }
     return async_redact_data(diagnostics, TO_REDACT)

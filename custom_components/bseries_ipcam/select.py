@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .controls import PATROL_OPTIONS, BSeriesControlsEntity
 from .entity import BSeriesEntity
 from .protocol import FrameInterval
+from .protocol.controls import PRESETS, CameraParam, PowerMode, Resolution
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -36,6 +41,111 @@ async def async_setup_entry(
     async_add_entities(
         [BSeriesFrameIntervalSelect(entry.runtime_data.coordinator, FRAME_INTERVAL_SELECT)]
     )
+    # Camera controls: resolution and power-line mode; preset and patrol on pan/tilt cameras.
+    controls = entry.runtime_data.controls
+    entities: list[SelectEntity] = [
+        BSeriesSettingSelect(controls, description) for description in SETTING_SELECTS
+    ]
+    if controls.pan_tilt:
+        entities += [
+            BSeriesPresetSelect(controls, PRESET_SELECT),
+            BSeriesPatrolSelect(controls, PATROL_SELECT),
+        ]
+    async_add_entities(entities)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesSettingSelectDescription(SelectEntityDescription):
+    """An image setting whose camera values have option names."""
+
+    param: CameraParam
+    values: Mapping[str, int]
+
+
+SETTING_SELECTS: Final = (
+    BSeriesSettingSelectDescription(
+        key="resolution",
+        translation_key="resolution",
+        entity_category=EntityCategory.CONFIG,
+        param=CameraParam.RESOLUTION,
+        values={"320x240": Resolution.QVGA, "640x480": Resolution.VGA},
+        options=["320x240", "640x480"],
+    ),
+    BSeriesSettingSelectDescription(
+        key="power_line_mode",
+        translation_key="power_line_mode",
+        entity_category=EntityCategory.CONFIG,
+        param=CameraParam.MODE,
+        values={"50hz": PowerMode.HZ_50, "60hz": PowerMode.HZ_60, "outdoor": PowerMode.OUTDOOR},
+        options=["50hz", "60hz", "outdoor"],
+    ),
+)
+PRESET_SELECT: Final = SelectEntityDescription(
+    key="ptz_preset",
+    translation_key="ptz_preset",
+    options=[str(preset) for preset in PRESETS],
+)
+PATROL_SELECT: Final = SelectEntityDescription(
+    key="ptz_patrol", translation_key="ptz_patrol", options=list(PATROL_OPTIONS)
+)
+
+
+class BSeriesSettingSelect(BSeriesControlsEntity, SelectEntity):
+    """Resolution or power-line mode, from the camera's settings."""
+
+    entity_description: BSeriesSettingSelectDescription
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The camera's value by name (None for a value without one)."""
+        settings = self.controls.settings
+        if settings is None:
+            return None
+        value = settings.get(self.entity_description.param)
+        return next((k for k, v in self.entity_description.values.items() if v == value), None)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Change the setting on the camera."""
+        description = self.entity_description
+        await self.controls.async_set_param(description.param, description.values[option])
+
+
+class BSeriesPresetSelect(BSeriesControlsEntity, SelectEntity):
+    """Go to a preset position (1-16); shows the last one chosen here."""
+
+    _needs_settings = False
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The preset last gone to from Home Assistant."""
+        preset = self.controls.preset
+        return None if preset is None else str(preset)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Go to the preset."""
+        await self.controls.async_preset(int(option))
+
+
+class BSeriesPatrolSelect(BSeriesControlsEntity, SelectEntity):
+    """Patrol off, horizontal, vertical or both: what was last asked for (no read-back)."""
+
+    _attr_assumed_state = True
+    _needs_settings = False
+
+    @property
+    @override
+    def current_option(self) -> str:
+        """The patrol last asked for."""
+        return self.controls.patrol
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Start or stop the patrol."""
+        await self.controls.async_patrol(option)
 
 
 class BSeriesFrameIntervalSelect(BSeriesEntity, SelectEntity, RestoreEntity):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from PIL import Image
 import pytest
 
+from bseries_sim import SimulatorConfig
 from devtools.hass_server import HassApiError
 
 from .conftest import CAMERA_ID, DOMAIN, TONE_NAME, TONE_SECONDS, add_camera
@@ -54,7 +55,8 @@ async def test_config_flow_reports_wrong_password_and_recovers(api: HassApi, sta
 
     right = await api.flow_step(flow["flow_id"], {**fields, "password": stack.sim.password})
     assert right["type"] == "create_entry", right
-    assert right["title"] == f"B-Series camera {CAMERA_ID}"
+    # Titled with the camera's own name (the simulator's alias, from get_params.cgi).
+    assert right["title"] == SimulatorConfig().alias
     entries = await api.config_entries(DOMAIN)
     assert [entry["state"] for entry in entries] == ["loaded"]
 
