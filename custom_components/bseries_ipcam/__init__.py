@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
-from .const import DOMAIN
+from .audio_feed import AudioFeed
+from .const import CONF_PREROLL_SECONDS, DOMAIN
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .feed import VideoFeed
+from .live_audio import LiveAudioView
+from .preroll import Preroll
+from .recording import Recorder
+from .restream import RestreamView, async_ensure_secret, restream_enabled
 from .services import async_setup_services
 from .talk import TalkEngine
 
@@ -24,6 +29,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.MEDIA_PLAYER,
     Platform.SELECT,
@@ -33,6 +39,8 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's service actions."""
     async_setup_services(hass)
+    hass.http.register_view(LiveAudioView(hass))
+    hass.http.register_view(RestreamView(hass))
     return True
 
 
@@ -45,7 +53,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     entry.async_on_unload(feed.close)
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
-    entry.runtime_data = BSeriesRuntimeData(coordinator=coordinator, feed=feed, talk=talk)
+    audio = AudioFeed(lambda: coordinator.camera, name=entry.title)
+    entry.async_on_unload(audio.close)
+    preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
+    preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None
+    recorder = Recorder(hass, coordinator, feed, audio, preroll)
+    entry.runtime_data = BSeriesRuntimeData(
+        coordinator=coordinator,
+        feed=feed,
+        talk=talk,
+        audio=audio,
+        recorder=recorder,
+        preroll=preroll,
+    )
+    if restream_enabled(entry):
+        async_ensure_secret(hass, entry)
+    if preroll is not None:
+        entry.async_on_unload(preroll.stop)
+        entry.async_create_background_task(hass, preroll.async_start(), f"{DOMAIN} pre-roll")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

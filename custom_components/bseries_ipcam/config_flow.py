@@ -9,13 +9,30 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import probatio
 
-from .const import CONNECT_TIMEOUT, DEFAULT_PORT, DOMAIN, entry_title
+from .const import (
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
+    CONNECT_TIMEOUT,
+    DEFAULT_PORT,
+    DOMAIN,
+    entry_title,
+)
+from .preroll import MAX_PREROLL_SECONDS
 from .protocol import (
     BadPasswordError,
     BadUserError,
@@ -27,6 +44,7 @@ from .protocol import (
     InvalidCredentialsError,
     TooManyConnectionsError,
 )
+from .restream import restream_enabled, restream_paths, restream_secret
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -248,4 +266,58 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 RECONFIGURE_SCHEMA, user_input or entry.data
             ),
             errors=errors,
+        )
+
+    # --- options ---------------------------------------------------------------------------------
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> BSeriesOptionsFlow:
+        """The camera's options: pre-roll and restream."""
+        return BSeriesOptionsFlow()
+
+
+OPTIONS_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_PREROLL_SECONDS, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_PREROLL_SECONDS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="s",
+            )
+        ),
+        probatio.Required(CONF_RESTREAM, default=False): BooleanSelector(),
+    }
+)
+
+
+class BSeriesOptionsFlow(OptionsFlowWithReload):
+    """Pre-roll seconds for recordings, and the restream endpoints; the entry reloads after."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options, with the current values."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self.config_entry.options,
+                    CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
+                    CONF_RESTREAM: user_input[CONF_RESTREAM],
+                }
+            )
+        entry = self.config_entry
+        secret = restream_secret(entry)
+        if restream_enabled(entry) and secret is not None:
+            paths = restream_paths(entry)
+            restream = (
+                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, "
+                f"user `nvr`, password `{secret}`"
+            )
+        else:
+            restream = "off"
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, entry.options),
+            description_placeholders={"restream": restream},
         )

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
+    from .audio_feed import AudioFeed
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
+    from .preroll import Preroll
+    from .recording import Recorder
     from .talk import TalkEngine
 
 
@@ -20,6 +23,9 @@ class BSeriesRuntimeData:
     coordinator: BSeriesCoordinator
     feed: VideoFeed
     talk: TalkEngine
+    audio: AudioFeed
+    recorder: Recorder
+    preroll: Preroll | None
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
+from .const import CONF_RESTREAM_SECRET
+
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -21,6 +23,7 @@ TO_REDACT: Final = {
     "mac",
     "title",
     "unique_id",
+    CONF_RESTREAM_SECRET,
 }
 
 
@@ -66,5 +69,11 @@ async def async_get_config_entry_diagnostics(
             "frame_interval_ms": coordinator.frame_interval.milliseconds,
         },
         "talk": {"talking": entry.runtime_data.talk.talking},
+        "audio": {
+            "microphone": entry.runtime_data.audio.microphone,
+            "streaming": entry.runtime_data.audio.streaming,
+            "listeners": entry.runtime_data.audio.listeners,
+            "starts": entry.runtime_data.audio.starts,
+        },
     }
     return async_redact_data(diagnostics, TO_REDACT)
