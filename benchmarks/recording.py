@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 import shutil
 import sys
+import tempfile
 import time
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 RESULTS_DIR: Final = REPO_ROOT / "benchmarks" / "results"
 DEFAULT_JSON: Final = RESULTS_DIR / "recording.json"
-HASS_DIR: Final = RESULTS_DIR / "hass-recording"
 OWNER: Final = {"name": "Benchmark", "username": "bench", "password": "bench-password-1"}
 FPS: Final = 15.0
 CONFIGURATION: Final = """\
@@ -121,14 +121,13 @@ async def _measure(
 
 async def run(record_seconds: float, audio_seconds: float, listeners: Sequence[int]) -> Figures:
     """Start a simulator and Home Assistant, record, listen, stop everything."""
-    if HASS_DIR.exists():
-        shutil.rmtree(HASS_DIR)
-    HASS_DIR.mkdir(parents=True)
-    (HASS_DIR / "configuration.yaml").write_text(CONFIGURATION)
+    # A configuration of its own, in a temporary folder (not in the tree that mypy and ruff see).
+    hass_dir = Path(tempfile.mkdtemp(prefix="bseries-bench-recording-"))
+    (hass_dir / "configuration.yaml").write_text(CONFIGURATION)
     frames = plain_frames(render_frames())
     sim = CameraSimulator(SimulatorConfig(fps=FPS, frames=frames, camera_id="00626E0BEC01"))
     await sim.start()
-    hass = HassProcess(HASS_DIR, free_port())
+    hass = HassProcess(hass_dir, free_port())
     figures = Figures(record_seconds=record_seconds, audio_seconds=audio_seconds)
     try:
         hass.start()
@@ -189,6 +188,7 @@ async def run(record_seconds: float, audio_seconds: float, listeners: Sequence[i
     finally:
         hass.stop()
         await sim.stop()
+        shutil.rmtree(hass_dir, ignore_errors=True)
     return figures
 
 

@@ -19,7 +19,13 @@ from custom_components.bseries_ipcam.const import CONF_PREROLL_SECONDS, DOMAIN
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 from custom_components.bseries_ipcam.recording import EVENT_CLIP_RECORDED
 
-from .helpers import CAMERA_ID, TITLE, MockConfigEntry, wait_until
+from .helpers import (
+    CAMERA_ID,
+    TITLE,
+    MockConfigEntry,
+    get_diagnostics_for_config_entry,
+    wait_until,
+)
 from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of
 from .talk_helpers import fit_tone
 
@@ -315,6 +321,7 @@ class TestPreroll:
     async def test_lookback(
         self,
         hass: HomeAssistant,
+        hass_client: Any,
         simulator: CameraSimulator,
         preroll_entry: MockConfigEntry,
         media_dir: Path,
@@ -323,6 +330,9 @@ class TestPreroll:
         assert preroll is not None
         await simulator.wait_for(lambda: preroll.buffer.frames >= 2 * FPS, timeout=20)
         assert preroll.buffer.size > 0
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, preroll_entry)
+        assert diagnostics["recording"]["preroll_seconds"] == 3
+        assert diagnostics["recording"]["preroll_frames"] >= 2 * FPS
         called_at = time.monotonic()
         path = media_dir / "lookback.mp4"
         result = await _record(hass, filename=str(path), duration=2, lookback=1)
