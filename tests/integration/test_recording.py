@@ -114,6 +114,7 @@ async def test_record_clip(
     fit = fit_tone(samples[:16000], 440.0)
     assert fit.snr_db >= CLIP_TONE_MIN_SNR_DB, fit
     assert _state(hass) != "recording"
+    await hass.async_block_till_done()
     assert [e.data for e in clip_events] == [
         {
             "entity_id": CAMERA,
@@ -199,6 +200,7 @@ async def test_camera_lost_mid_recording(
     assert video["codec_name"] == "h264"
     assert int(video["nb_read_frames"]) >= FPS
     assert 1.0 <= float(info["format"]["duration"]) < 20
+    await hass.async_block_till_done()
     assert clip_events[-1].data["error"]
     assert clip_events[-1].data["path"] == str(path)
     assert _state(hass) != "recording"
@@ -238,6 +240,7 @@ async def test_disk_full(
         await _record(hass, filename="/dev/full", duration=5)
     assert caught.value.translation_key == "record_failed"
     assert "No space left on device" in str(caught.value)
+    await hass.async_block_till_done()
     assert clip_events[-1].data["error"]
 
 
