@@ -62,13 +62,3 @@ async def probe(path: Path) -> dict[str, Any]:
 def stream_of(info: dict[str, Any], kind: str) -> dict[str, Any] | None:
     """The first stream of a kind ("video", "audio") in ffprobe's answer."""
     return next((s for s in info["streams"] if s["codec_type"] == kind), None)
-
-
-async def first_video_frame_png(path: Path) -> bytes:
-    """The clip's first frame, decoded (to read the simulator's frame counter by eye or diff)."""
-    assert FFMPEG is not None
-    return await _run(
-        FFMPEG,
-        *("-hide_banner", "-loglevel", "error", "-i", str(path)),
-        *("-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "pipe:1"),
-    )
