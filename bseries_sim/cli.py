@@ -69,6 +69,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="audio tone in Hz (default %(default)s)",
     )
     add(
+        "--microphone",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.microphone,
+        help="send the tone as audio; without, Audio_Start gets result 7 (default on)",
+    )
+    add(
         "--max-connections",
         type=int,
         default=defaults.max_connections,
@@ -129,6 +135,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         fps=args.fps,
         frames=frames,
         tone_hz=args.tone,
+        microphone=args.microphone,
         max_connections=args.max_connections,
         max_av_connections=args.max_av_connections,
         keepalive_interval=args.keepalive,

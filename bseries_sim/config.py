@@ -69,6 +69,8 @@ class SimulatorConfig:
     frames: Sequence[bytes] | None = None
     tone_hz: float = 440.0
     tone_amplitude: int = 8000
+    # A camera without a microphone answers Audio_Start with result 7 (not supported).
+    microphone: bool = True
     max_connections: int = 4
     max_av_connections: int = 4
     keepalive_interval: float = 60.0

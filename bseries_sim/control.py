@@ -223,6 +223,9 @@ class ControlHandler:
         state = self._state
         session = self.session
         response_type = _START_RESPONSES[stream]
+        if stream == "audio" and not state.config.microphone:
+            await self._respond(response_type(ResultCode.NOT_SUPPORTED))
+            return
         talker = state.talker()
         if stream == "talk" and talker is not None and talker is not session:
             await self._respond(response_type(ResultCode.TOO_MANY_CONNECTIONS))

@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
-from .const import DOMAIN
+from .audio_feed import AudioFeed
+from .const import CONF_PREROLL_SECONDS, DOMAIN
 from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .feed import VideoFeed
+from .live_audio import LiveAudioView
+from .preroll import Preroll
+from .recording import Recorder
+from .restream import RestreamView, async_ensure_secret, restream_enabled
 from .services import async_setup_services
 from .talk import TalkEngine
 
@@ -26,11 +31,11 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.MEDIA_PLAYER,
     Platform.SELECT,
-    # Camera controls: pan/tilt buttons, image settings numbers, flip/mirror/IR switches.
-    Platform.BUTTON,
+    # Camera controls: image settings numbers, flip/mirror/IR switches.
     Platform.NUMBER,
     Platform.SWITCH,
 ]
@@ -39,6 +44,8 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's service actions."""
     async_setup_services(hass)
+    hass.http.register_view(LiveAudioView(hass))
+    hass.http.register_view(RestreamView(hass))
     return True
 
 
@@ -59,9 +66,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         async_remove_pan_tilt_entities(hass, entry)
     options = dict(entry.options)
     entry.async_on_unload(entry.add_update_listener(partial(_async_options_updated, options)))
+    audio = AudioFeed(lambda: coordinator.camera, name=entry.title)
+    entry.async_on_unload(audio.close)
+    preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
+    preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None
+    recorder = Recorder(hass, coordinator, feed, audio, preroll)
     entry.runtime_data = BSeriesRuntimeData(
-        coordinator=coordinator, feed=feed, talk=talk, controls=controls
+        coordinator=coordinator,
+        feed=feed,
+        talk=talk,
+        controls=controls,
+        audio=audio,
+        recorder=recorder,
+        preroll=preroll,
     )
+    if restream_enabled(entry):
+        async_ensure_secret(hass, entry)
+    if preroll is not None:
+        entry.async_on_unload(preroll.stop)
+        entry.async_create_background_task(hass, preroll.async_start(), f"{DOMAIN} pre-roll")
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -1,8 +1,10 @@
-"""Pan/tilt buttons in picture terms (up, down, left, right, four diagonals) and center.
+"""Buttons: pan/tilt in picture terms, and the restream secret's renewal.
 
-Each press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of the
-picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
+Each pan/tilt press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of
+the picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
 `protocol.controls.move_command`. The diagonals are disabled by default.
+
+A new restream secret ends every NVR stream opened with the old one.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import EntityCategory
 
 from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
+from .entity import BSeriesEntity
 from .protocol.controls import Direction
+from .restream import async_ensure_secret, restream_enabled
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -79,16 +85,24 @@ BUTTONS: Final = (
     BSeriesButtonDescription(key="ptz_center", translation_key="ptz_center"),
 )
 
+REGENERATE_SECRET_BUTTON: Final = ButtonEntityDescription(
+    key="regenerate_restream_secret",
+    translation_key="regenerate_restream_secret",
+    entity_category=EntityCategory.CONFIG,
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the pan/tilt buttons, unless the user says the camera is fixed."""
+    """Add the pan/tilt buttons (unless the camera is fixed) and the restream secret's button."""
     controls = entry.runtime_data.controls
     if controls.pan_tilt:
         async_add_entities(BSeriesPanTiltButton(controls, description) for description in BUTTONS)
+    if restream_enabled(entry):
+        async_add_entities([BSeriesRegenerateSecretButton(entry.runtime_data.coordinator, entry)])
 
 
 class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
@@ -105,3 +119,23 @@ class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
             await self.controls.async_center()
         else:
             await self.controls.async_move(direction, BUTTON_TRAVEL_TIME)
+
+
+class BSeriesRegenerateSecretButton(BSeriesEntity, ButtonEntity):
+    """Replace the camera's restream secret; the new URLs are in the camera's options."""
+
+    def __init__(self, coordinator: BSeriesCoordinator, entry: BSeriesConfigEntry) -> None:
+        """A button for the entry's secret."""
+        super().__init__(coordinator, REGENERATE_SECRET_BUTTON)
+        self._entry = entry
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Always: the secret is HA's, not the camera's."""
+        return True
+
+    @override
+    async def async_press(self) -> None:
+        """Make a new secret."""
+        async_ensure_secret(self.hass, self._entry, renew=True)

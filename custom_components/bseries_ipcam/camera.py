@@ -9,6 +9,7 @@ from aiohttp import hdrs, web
 from homeassistant.components.camera import Camera
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .entity import BSeriesEntity
@@ -16,14 +17,17 @@ from .errors import translate_errors
 from .feed import BOUNDARY
 from .protocol import FrameInterval
 from .protocol.controls import Direction
+from .recording import default_path
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import HomeAssistant, ServiceResponse
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+    from homeassistant.helpers.template import Template
 
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
     from .feed import FeedFrame, VideoFeed
+    from .recording import Recorder
     from .talk import TalkEngine
 
 # Video starts on demand over the shared feed; entities do not poll.
@@ -67,6 +71,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
         """Show "streaming" while video flows from the camera, "idle" otherwise."""
         await super().async_added_to_hass()
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._recorder.add_listener(self.async_write_ha_state))
 
     @property
     @override
@@ -161,3 +166,27 @@ class BSeriesCamera(BSeriesEntity, Camera):
         """Go to or save preset 1-16."""
         controls = self.coordinator.config_entry.runtime_data.controls
         await controls.async_preset(preset, save=action == "save")
+
+    # --- recording -----------------------------------------------------------------------------
+
+    @property
+    def _recorder(self) -> Recorder:
+        recorder: Recorder = self.coordinator.config_entry.runtime_data.recorder
+        return recorder
+
+    @property
+    @override
+    def is_recording(self) -> bool:
+        """Whether a clip is being recorded now."""
+        return self._recorder.recording
+
+    async def async_record(
+        self, duration: float, lookback: float, filename: Template | None = None
+    ) -> ServiceResponse:
+        """Service action: record an MP4 clip from the shared feed; returns when it is done."""
+        if filename is None:
+            path = default_path(self.hass, self.coordinator.camera_id, dt_util.now())
+        else:
+            path = str(filename.async_render(variables={"entity_id": self}))
+        clip = await self._recorder.async_record(path, duration, lookback, entity_id=self.entity_id)
+        return {"path": clip.path, "duration": clip.duration, "frames": clip.frames}

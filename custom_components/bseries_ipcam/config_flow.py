@@ -17,6 +17,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -25,6 +28,8 @@ import probatio
 
 from .const import (
     CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
     CONNECT_TIMEOUT,
     DEFAULT_PAN_TILT,
     DEFAULT_PORT,
@@ -32,6 +37,7 @@ from .const import (
     entry_title,
 )
 from .controls import pan_tilt_enabled
+from .preroll import MAX_PREROLL_SECONDS
 from .protocol import (
     BadPasswordError,
     BadUserError,
@@ -45,6 +51,7 @@ from .protocol import (
 )
 from .protocol.cgi import CgiClient
 from .protocol.controls import CameraControls, read_alias
+from .restream import restream_enabled, restream_paths, restream_secret
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,7 +80,19 @@ USER_SCHEMA: Final = probatio.Schema({**ADDRESS_FIELDS, **CREDENTIAL_FIELDS})
 RECONFIGURE_SCHEMA: Final = probatio.Schema(ADDRESS_FIELDS)
 REAUTH_SCHEMA: Final = probatio.Schema(CREDENTIAL_FIELDS)
 OPTIONS_SCHEMA: Final = probatio.Schema(
-    {probatio.Required(CONF_PAN_TILT, default=DEFAULT_PAN_TILT): BooleanSelector()}
+    {
+        probatio.Required(CONF_PAN_TILT, default=DEFAULT_PAN_TILT): BooleanSelector(),
+        probatio.Required(CONF_PREROLL_SECONDS, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_PREROLL_SECONDS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="s",
+            )
+        ),
+        probatio.Required(CONF_RESTREAM, default=False): BooleanSelector(),
+    }
 )
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
     {probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port, **CREDENTIAL_FIELDS}
@@ -171,17 +190,38 @@ async def _async_read_alias(
 
 
 class BSeriesOptionsFlow(OptionsFlow):
-    """Options: whether the camera pans and tilts."""
+    """Options: whether the camera pans and tilts, pre-roll for recordings, restream.
+
+    The entry reloads when they change (its update listener, see `__init__`).
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask whether the camera pans and tilts (FI8904W and FI8905W are fixed)."""
+        """Show the options with their current values (FI8904W and FI8905W do not pan or tilt)."""
+        entry = self.config_entry
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            return self.async_create_entry(
+                data={
+                    **entry.options,
+                    CONF_PAN_TILT: user_input[CONF_PAN_TILT],
+                    CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
+                    CONF_RESTREAM: user_input[CONF_RESTREAM],
+                }
+            )
+        secret = restream_secret(entry)
+        if restream_enabled(entry) and secret is not None:
+            paths = restream_paths(entry)
+            restream = (
+                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, "
+                f"user `nvr`, password `{secret}`"
+            )
+        else:
+            restream = "off"
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, {CONF_PAN_TILT: pan_tilt_enabled(self.config_entry)}
+                OPTIONS_SCHEMA, {**entry.options, CONF_PAN_TILT: pan_tilt_enabled(entry)}
             ),
+            description_placeholders={"restream": restream},
         )
 
 
@@ -196,7 +236,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> BSeriesOptionsFlow:
-        """The options flow (whether the camera pans and tilts)."""
+        """The camera's options: pan/tilt, pre-roll and restream."""
         return BSeriesOptionsFlow()
 
     @override

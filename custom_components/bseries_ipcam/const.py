@@ -36,3 +36,10 @@ def manufacturer_for(camera_id: str) -> str:
 def entry_title(camera_id: str) -> str:
     """The title of a config entry, and the name of its device."""
     return f"B-Series camera {camera_id}"
+
+
+# Options (options flow): seconds of pre-roll kept for a recording's lookback (0: off), and
+# whether the restream endpoints serve the camera to NVRs. The restream secret is in the data.
+CONF_PREROLL_SECONDS: Final = "preroll_seconds"
+CONF_RESTREAM: Final = "restream"
+CONF_RESTREAM_SECRET: Final = "restream_secret"  # noqa: S105 - the key, not a secret

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
+    from .audio_feed import AudioFeed
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
+    from .preroll import Preroll
+    from .recording import Recorder
     from .talk import TalkEngine
 
 
@@ -23,6 +26,9 @@ class BSeriesRuntimeData:
     talk: TalkEngine
     # Pan/tilt, presets, patrol, IR and image settings.
     controls: BSeriesControls
+    audio: AudioFeed
+    recorder: Recorder
+    preroll: Preroll | None
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
+from .const import CONF_RESTREAM_SECRET
+from .restream import restream_enabled
+
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -22,6 +25,7 @@ TO_REDACT: Final = {
     "title",
     "unique_id",
     "alias",
+    CONF_RESTREAM_SECRET,
 }
 
 
@@ -30,6 +34,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The entry's settings, what the camera said at login, and the session's state."""
     coordinator = entry.runtime_data.coordinator
+    preroll = entry.runtime_data.preroll
     info = coordinator.info
     camera = coordinator.camera
     diagnostics: dict[str, Any] = {
@@ -68,5 +73,17 @@ async def async_get_config_entry_diagnostics(
         },
         "talk": {"talking": entry.runtime_data.talk.talking},
         "controls": entry.runtime_data.controls.diagnostics(),
+        "audio": {
+            "microphone": entry.runtime_data.audio.microphone,
+            "streaming": entry.runtime_data.audio.streaming,
+            "listeners": entry.runtime_data.audio.listeners,
+            "starts": entry.runtime_data.audio.starts,
+        },
+        "recording": {
+            "recording": entry.runtime_data.recorder.recording,
+            "preroll_seconds": entry.runtime_data.recorder.preroll_seconds,
+            "preroll_frames": preroll.buffer.frames if preroll is not None else 0,
+            "restream": restream_enabled(entry),
+        },
     }
     return async_redact_data(diagnostics, TO_REDACT)

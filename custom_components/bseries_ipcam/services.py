@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Final
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import selector, service
+from homeassistant.core import HomeAssistant, SupportsResponse, callback
+from homeassistant.helpers import config_validation as cv, selector, service
 import probatio
 
 from .const import DOMAIN
 from .protocol.controls import Direction
+from .recording import MAX_DURATION
 
 SERVICE_SET_FRAME_INTERVAL: Final = "set_frame_interval"
 SERVICE_TALK: Final = "talk"
@@ -27,6 +28,10 @@ DEFAULT_TRAVEL_TIME: Final = 0.5
 MOVEMENTS: Final = [direction.value for direction in Direction]
 PRESET_GO: Final = "go"
 PRESET_ACTIONS: Final = [PRESET_GO, "save"]
+SERVICE_RECORD: Final = "record"
+ATTR_FILENAME: Final = "filename"
+ATTR_DURATION: Final = "duration"
+ATTR_LOOKBACK: Final = "lookback"
 
 
 @callback
@@ -77,4 +82,21 @@ def async_setup_services(hass: HomeAssistant) -> None:
             probatio.Optional(ATTR_ACTION, default=PRESET_GO): probatio.In(PRESET_ACTIONS),
         },
         func="async_ptz_preset",
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_RECORD,
+        entity_domain=Platform.CAMERA,
+        schema={
+            probatio.Optional(ATTR_FILENAME): cv.template,
+            probatio.Optional(ATTR_DURATION, default=30): probatio.All(
+                probatio.Coerce(float), probatio.Range(min=1, max=MAX_DURATION)
+            ),
+            probatio.Optional(ATTR_LOOKBACK, default=0): probatio.All(
+                probatio.Coerce(float), probatio.Range(min=0)
+            ),
+        },
+        func="async_record",
+        supports_response=SupportsResponse.OPTIONAL,
     )

@@ -155,7 +155,7 @@ def test_params_resp_extra_as_hex(capsys: pytest.CaptureFixture[str]) -> None:
     record = only(capsys, "control/params_resp-op17.bin")
     assert record["command"] == "params_resp"
     assert (record["resolution"], record["brightness"], record["mode"]) == (32, 163, 2)
-    assert (record["extra"], record["extra_length"]) == ("000000", 3)
+    assert (record["extra"], record["extra_length"]) == ("0000", 2)
 
 
 def test_every_capture_decodes(capsys: pytest.CaptureFixture[str]) -> None:

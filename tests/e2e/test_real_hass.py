@@ -245,6 +245,34 @@ async def test_speaker_plays_media_source_audio(
     await api.wait_for_state(entities.speaker, "idle", within=10)
 
 
+async def test_record_action_writes_a_clip(api: HassApi, entities: Entities, stack: Stack) -> None:
+    """bseries_ipcam.record through the REST API: an MP4 (H.264 + AAC) of the asked length."""
+    path = stack.hass.media_dir / "e2e-clip.mp4"
+    answer = await api.request(
+        "POST",
+        "/api/services/bseries_ipcam/record?return_response",
+        json_data={"entity_id": entities.camera, "filename": str(path), "duration": 3},
+    )
+    clip = answer["service_response"][entities.camera]
+    assert clip["path"] == str(path)
+    assert clip["duration"] == 3.0
+    process = await asyncio.create_subprocess_exec(
+        shutil.which("ffprobe") or "/usr/bin/ffprobe",
+        *("-v", "error", "-count_frames", "-print_format", "json"),
+        *("-show_streams", "-show_format", str(path)),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    info = json.loads(out)
+    codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
+    assert codecs == {"video": "h264", "audio": "aac"}
+    assert abs(float(info["format"]["duration"]) - 3.0) <= 0.5
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert int(video["nb_read_frames"]) == clip["frames"]
+    assert abs(clip["frames"] - 45) <= 4  # the simulator's 15 fps
+
+
 async def test_camera_restart_recovers_without_any_action(
     api: HassApi, stack: Stack, entities: Entities, sim_client: SimulatorClient
 ) -> None:

@@ -35,7 +35,12 @@ from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
-from custom_components.bseries_ipcam.const import CONF_PAN_TILT, DOMAIN
+from custom_components.bseries_ipcam.const import (
+    CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
+    DOMAIN,
+)
 from custom_components.bseries_ipcam.protocol import CameraClient, CgiResponseError
 from custom_components.bseries_ipcam.protocol.controls import CameraParam, Path
 from custom_components.bseries_ipcam.protocol.messages import DecoderControl, ParamSet
@@ -401,7 +406,11 @@ async def test_fixed_camera_has_no_pan_tilt(
     )
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
-    assert loaded_entry.options == {CONF_PAN_TILT: False}
+    assert loaded_entry.options == {
+        CONF_PAN_TILT: False,
+        CONF_PREROLL_SECONDS: 0,
+        CONF_RESTREAM: False,
+    }
     registry = er.async_get(hass)
     assert registry.async_get(left) is None
     for key in ("ptz_preset", "ptz_patrol"):

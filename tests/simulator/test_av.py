@@ -14,7 +14,7 @@ from PIL import Image
 from bseries_sim.faults import lying_frame
 from bseries_sim.frames import ToneSource
 from custom_components.bseries_ipcam.protocol.adpcm import AdpcmDecoder, AdpcmEncoder
-from custom_components.bseries_ipcam.protocol.const import Channel, FrameInterval
+from custom_components.bseries_ipcam.protocol.const import Channel, FrameInterval, ResultCode
 from custom_components.bseries_ipcam.protocol.messages import (
     AudioData,
     AudioEnd,
@@ -36,6 +36,8 @@ from custom_components.bseries_ipcam.protocol.messages import (
 from .conftest import RawClient, login, open_av, start_video
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from bseries_sim import CameraSimulator, FrameEvent
 
 
@@ -285,3 +287,19 @@ async def test_fixed_frames(make_sim, clients: list[RawClient]) -> None:
     received = [(await av.read_type(VideoData)).image for _ in range(3)]
     assert received == [frames[0], frames[1], frames[0]]
     assert sim.snapshot() == frames[0]
+
+
+async def test_no_microphone_refuses_audio(
+    make_sim: Callable[..., Awaitable[CameraSimulator]], clients: list[RawClient]
+) -> None:
+    sim = await make_sim(microphone=False)
+    client, _, _ = await login(sim)
+    clients.append(client)
+    await client.send(AudioStartReq(1))
+    assert await client.read_type(AudioStartResp) == AudioStartResp(ResultCode.NOT_SUPPORTED)
+    assert not sim.sessions[0].audio
+    # Video is not affected.
+    response, av = await start_video(sim, client)
+    clients.append(av)
+    assert response.result == 0
+    await av.read_type(VideoData)

@@ -34,6 +34,8 @@ def test_parser_defaults() -> None:
     assert config.control_endpoints is True
     assert config.users["admin"].privilege is Privilege.ADMINISTRATOR
     assert config.frames is None
+    assert config.microphone is True
+    assert config_from_args(build_parser().parse_args(["--no-microphone"])).microphone is False
 
 
 def test_parser_reused_as_subcommand(tmp_path: Path) -> None:

@@ -1,0 +1,445 @@
+"""Recording clips: the shared feeds, timed by the camera, into an MP4 (H.264 + AAC) by ffmpeg.
+
+Home Assistant's own `camera.record` needs an H.264 stream and cannot record these MJPEG cameras.
+Here a `Clip` takes frames and sound from the shared feeds (so any number of clips, viewers and
+listeners use the one AV connection), writes them as a live Matroska stream with the camera's own
+timestamps (`matroska.MatroskaWriter`) into HA's ffmpeg, which encodes H.264 and AAC into a
+fragmented MP4: a clip that ends early (camera lost, disk full) is still playable up to its last
+second. A clip lasts `duration` seconds of camera time, starting `lookback` seconds in the past
+when the pre-roll buffer holds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .audio_feed import SAMPLE_RATE
+from .const import DOMAIN
+from .errors import FeedUnavailableError, translate_errors
+from .feed import FeedFrame
+from .matroska import MatroskaWriter, jpeg_size
+from .preroll import ticks_after
+from .protocol.listeners import Listeners
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from homeassistant.core import HomeAssistant
+
+    from .audio_feed import AudioChunk, AudioFeed
+    from .coordinator import BSeriesCoordinator
+    from .feed import VideoFeed
+    from .preroll import Preroll
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENT_CLIP_RECORDED: Final = f"{DOMAIN}_clip_recorded"
+MAX_DURATION: Final = 600
+FIRST_FRAME_WAIT: Final = 10.0
+# Longer than the slowest frame interval (5 s): no frame for this long means the camera is gone.
+FRAME_STALL: Final = 12.0
+# After the video has reached the end, sound may trail by this long before the clip closes anyway.
+AUDIO_TRAIL: Final = 2.0
+# Bytes waiting for ffmpeg before the clip gives up (ffmpeg cannot keep up): ~40 s of VGA.
+MAX_BACKLOG: Final = 32 * 1024 * 1024
+FFMPEG_EXIT_WAIT: Final = 30.0
+STDERR_KEEP: Final = 4096
+ERROR_MAX_LENGTH: Final = 300
+AAC_RATE: Final = 48000
+
+
+@dataclass(frozen=True, slots=True)
+class ClipResult:
+    """A finished clip: its file, its length (camera time) and how many frames it holds."""
+
+    path: str
+    duration: float
+    frames: int
+
+
+class ClipError(Exception):
+    """A clip ended early: the translation key, and what to tell (the file may still play)."""
+
+    def __init__(self, key: str, error: str, partial: ClipResult | None) -> None:
+        """Keep the key, the message and what was written."""
+        super().__init__(error)
+        self.key = key
+        self.partial = partial
+
+
+def ffmpeg_args(path: str, *, audio: bool) -> list[str]:
+    """Ffmpeg's arguments: Matroska on stdin to a fragmented MP4 of H.264 (+ AAC) at `path`."""
+    args = [
+        *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
+        *("-f", "matroska", "-i", "pipe:0", "-map", "0"),
+        # No B-frames: no reordering delay between picture and sound; a key frame every second,
+        # so every second of a clip cut short is playable; the camera's frame times as they are.
+        *("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", "yuv420p"),
+        *("-force_key_frames", "expr:gte(t,n_forced)", "-fps_mode", "passthrough"),
+    ]
+    if audio:
+        # 48 kHz: AAC's encoder delay (1024 samples, not trimmed in fragmented MP4) is 21 ms.
+        args += ["-c:a", "aac", "-ar", str(AAC_RATE), "-b:a", "64k"]
+    args += ["-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", path]
+    return args
+
+
+class Clip:
+    """One recording in progress."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        coordinator: BSeriesCoordinator,
+        path: str,
+        duration: float,
+    ) -> None:
+        """Record `duration` seconds to `path` (`run` does it)."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self.path = path
+        self.duration = duration
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._backlog = 0
+        self._writer: MatroskaWriter | None = None
+        self._end_ms = round(duration * 1000)
+        self._video_done = False
+        self._audio_done = True
+        self._last_ms = 0
+        self.frames = 0
+        self._last_frame_at = self._loop.time()
+        self._failure: tuple[str, str] | None = None
+        self._finished = asyncio.Event()
+        self._trail: asyncio.TimerHandle | None = None
+
+    @property
+    def _name(self) -> str:
+        return self.coordinator.config_entry.title
+
+    # --- input from the feeds (frame callbacks, in the event loop) ----------------------------
+
+    def _put(self, data: bytes) -> None:
+        self._backlog += len(data)
+        if self._backlog > MAX_BACKLOG:
+            self._fail("record_failed", "ffmpeg does not keep up with the camera")
+            return
+        self._queue.put_nowait(data)
+
+    def _begin(self, first: FeedFrame, audio: bool) -> MatroskaWriter:
+        width, height = jpeg_size(first.jpeg) or (640, 480)
+        writer = MatroskaWriter(
+            first.timestamp,
+            width=width,
+            height=height,
+            audio_rate=SAMPLE_RATE if audio else None,
+        )
+        self._writer = writer
+        self._audio_done = not audio
+        self._put(writer.header())
+        return writer
+
+    def on_frame(self, frame: FeedFrame | None) -> None:
+        """A frame from the video feed (None: the feed closed)."""
+        if self._finished.is_set():
+            return
+        if frame is None:
+            self._fail("record_camera_lost", "the video feed closed")
+            return
+        self._last_frame_at = self._loop.time()
+        writer = self._writer
+        if writer is None or self._video_done:
+            return
+        if ticks_after(frame.timestamp, writer.origin) < 0:
+            return
+        position = writer.milliseconds(frame.timestamp)
+        if position >= self._end_ms:
+            self._video_done = True
+            self._check_done()
+            return
+        self._put(writer.video(frame.timestamp, frame.jpeg))
+        self.frames += 1
+        self._last_ms = max(self._last_ms, position)
+
+    def on_chunk(self, chunk: AudioChunk | None) -> None:
+        """A chunk of sound from the audio feed (None: no more sound)."""
+        if self._finished.is_set() or self._audio_done:
+            return
+        writer = self._writer
+        if chunk is None:
+            self._audio_done = True
+            self._check_done()
+            return
+        if writer is None or ticks_after(chunk.timestamp, writer.origin) < 0:
+            return
+        position = writer.milliseconds(chunk.timestamp)
+        remaining = (self._end_ms - position) * SAMPLE_RATE // 1000 * 2
+        if remaining <= 0:
+            self._audio_done = True
+            self._check_done()
+            return
+        self._put(writer.audio(chunk.timestamp, chunk.pcm[:remaining]))
+
+    def _check_done(self) -> None:
+        if self._video_done and self._audio_done:
+            self._finished.set()
+        elif self._video_done:
+            # The sound trails the picture: give it a moment, then close anyway.
+            self._trail = self._loop.call_later(AUDIO_TRAIL, self._finished.set)
+
+    def _fail(self, key: str, error: str) -> None:
+        if self._failure is None:
+            self._failure = (key, error)
+        self._finished.set()
+
+    def on_connection(self) -> None:
+        """The coordinator's state changed: a lost camera ends the clip."""
+        if not self.coordinator.connected:
+            self._fail("record_camera_lost", self.coordinator.last_error or "connection lost")
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def run(
+        self,
+        video: VideoFeed,
+        audio: AudioFeed | None,
+        lookback: list[FeedFrame],
+        sound: list[AudioChunk],
+    ) -> ClipResult:
+        """Record until the clip is complete or fails; `ClipError` for a failure."""
+        binary = get_ffmpeg_manager(self.hass).binary
+        try:
+            process = await asyncio.create_subprocess_exec(
+                binary,
+                *ffmpeg_args(self.path, audio=audio is not None),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as err:
+            raise ClipError("record_ffmpeg_missing", f"cannot run {binary}: {err}", None) from err
+        assert process.stdin is not None
+        assert process.stderr is not None
+        stderr_tail = bytearray()
+        stderr_task = asyncio.create_task(_read_tail(process.stderr, stderr_tail))
+        undo: list[Callable[[], None]] = []
+        writer_task = asyncio.create_task(self._write(process.stdin))
+        try:
+            async with video.hold():
+                undo.append(self.coordinator.async_add_listener(self.on_connection))
+                if audio is not None:
+                    with contextlib.suppress(FeedUnavailableError):
+                        audio.acquire()
+                        undo.append(audio.release)
+                # Buffered and live items are joined in one step, without a gap or an overlap.
+                if lookback:
+                    writer = self._begin(lookback[0], audio is not None)
+                    for item in _by_time(lookback, sound, writer.origin):
+                        if isinstance(item, FeedFrame):
+                            self.on_frame(item)
+                        else:
+                            self.on_chunk(item)
+                else:
+                    with translate_errors(self._name, default="no_video"):
+                        first = await video.next_frame(wait=FIRST_FRAME_WAIT)
+                    self._begin(first, audio is not None)
+                    self.on_frame(first)
+                undo.append(video.add_sink(self.on_frame))
+                if audio is not None:
+                    undo.append(audio.add_sink(self.on_chunk))
+                self.on_connection()
+                await self._watch(writer_task)
+        finally:
+            if self._trail is not None:
+                self._trail.cancel()
+            for step in reversed(undo):
+                step()
+            self._queue.put_nowait(None)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FFMPEG_EXIT_WAIT):
+                    await asyncio.shield(writer_task)
+            writer_task.cancel()
+            with contextlib.suppress(ProcessLookupError, TimeoutError):
+                async with asyncio.timeout(FFMPEG_EXIT_WAIT):
+                    await asyncio.shield(process.wait())
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await asyncio.shield(process.wait())
+            await asyncio.wait((stderr_task,))
+        length = self._end_ms if self._video_done else self._last_ms
+        result = ClipResult(self.path, length / 1000, self.frames)
+        if process.returncode:
+            # ffmpeg says the cause first and its consequences after: keep its last few lines.
+            lines = [line.strip() for line in stderr_tail.decode(errors="replace").splitlines()]
+            kept = [line for line in lines if line][-3:]
+            message = "; ".join(kept) or f"ffmpeg exited with code {process.returncode}"
+            raise ClipError("record_failed", message[:ERROR_MAX_LENGTH], result)
+        if self._failure is not None:
+            raise ClipError(self._failure[0], self._failure[1], result)
+        return result
+
+    async def _watch(self, writer_task: asyncio.Task[None]) -> None:
+        """Wait for the end; a camera that sends nothing for a long time has gone."""
+        finished = asyncio.create_task(self._finished.wait())
+        try:
+            while not self._finished.is_set():
+                await asyncio.wait(
+                    (finished, writer_task), timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                )
+                if writer_task.done():
+                    self._fail("record_failed", "ffmpeg stopped reading")
+                elif self._loop.time() - self._last_frame_at > FRAME_STALL:
+                    self._fail("record_camera_lost", "no video from the camera")
+        finally:
+            finished.cancel()
+
+    async def _write(self, stdin: asyncio.StreamWriter) -> None:
+        try:
+            while (data := await self._queue.get()) is not None:
+                self._backlog -= len(data)
+                stdin.write(data)
+                await stdin.drain()
+            stdin.close()
+        except ConnectionError:
+            return  # ffmpeg ended; its exit code and message tell why
+
+
+def _by_time(
+    frames: list[FeedFrame], chunks: list[AudioChunk], origin: int
+) -> list[FeedFrame | AudioChunk]:
+    """Buffered frames and chunks merged in the order of their timestamps."""
+    items: list[FeedFrame | AudioChunk] = [*frames, *chunks]
+    items.sort(key=lambda item: ticks_after(item.timestamp, origin))
+    return items
+
+
+async def _read_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
+    while chunk := await stream.read(STDERR_KEEP):
+        tail += chunk
+        del tail[:-STDERR_KEEP]
+
+
+def default_path(hass: HomeAssistant, camera_id: str, now: datetime) -> str:
+    """Where a clip goes without a filename: the local media folder, a folder per camera."""
+    media = hass.config.media_dirs.get("local") or hass.config.path("media")
+    return str(Path(media) / DOMAIN / camera_id / f"{now:%Y%m%d-%H%M%S}.mp4")
+
+
+def _prepare_path(hass: HomeAssistant, path: str) -> bool:
+    """In the executor: whether HA may write `path`; its folder is made when it may."""
+    if not os.path.isabs(path) or not hass.config.is_allowed_path(path):
+        return False
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+class Recorder:
+    """The recordings of one camera: any number at once, all from the shared feeds."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        coordinator: BSeriesCoordinator,
+        video: VideoFeed,
+        audio: AudioFeed,
+        preroll: Preroll | None,
+    ) -> None:
+        """Nothing records until `async_record`."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self.video = video
+        self.audio = audio
+        self.preroll = preroll
+        self._active: set[Clip] = set()
+        self._listeners: Listeners[[]] = Listeners()
+
+    @property
+    def recording(self) -> bool:
+        """Whether a clip is being recorded now."""
+        return bool(self._active)
+
+    @property
+    def preroll_seconds(self) -> int:
+        """The pre-roll buffer's span (0: off)."""
+        return self.preroll.seconds if self.preroll is not None else 0
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` whenever `recording` changes."""
+        return self._listeners.add(listener)
+
+    async def async_record(
+        self, path: str, duration: float, lookback: float, *, entity_id: str | None = None
+    ) -> ClipResult:
+        """Record a clip to `path`; a translated error for a failure.
+
+        A `ServiceValidationError` for a path outside the allowed folders or a lookback
+        beyond the pre-roll (the action's schema bounds the duration by `MAX_DURATION`). Fires `bseries_ipcam_clip_recorded` with the
+        file whenever one was written, with `error` set when the clip ended early.
+        """
+        name = self.coordinator.config_entry.title
+        if lookback > self.preroll_seconds or lookback < 0:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="record_lookback_unavailable",
+                translation_placeholders={
+                    "name": name,
+                    "lookback": str(lookback),
+                    "preroll": str(self.preroll_seconds),
+                },
+            )
+        if not await self.hass.async_add_executor_job(_prepare_path, self.hass, path):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="record_path_not_allowed",
+                translation_placeholders={"path": path},
+            )
+        self.coordinator.require_camera()
+        audio = self.audio if await self.audio.probe() else None
+        frames: list[FeedFrame] = []
+        sound: list[AudioChunk] = []
+        if lookback and self.preroll is not None:
+            frames, sound = self.preroll.buffer.since(lookback)
+        clip = Clip(self.hass, self.coordinator, path, duration)
+        self._active.add(clip)
+        self._listeners()
+        try:
+            result = await clip.run(self.video, audio, frames, sound)
+        except ClipError as err:
+            error = HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders={"name": name, "path": path, "error": str(err)},
+            )
+            if err.partial is not None:
+                self._fire(entity_id, err.partial, str(err))
+            _LOGGER.warning("Recording %s of %s ended early: %s", path, name, err)
+            raise error from err
+        finally:
+            self._active.discard(clip)
+            self._listeners()
+        self._fire(entity_id, result, None)
+        _LOGGER.debug("Recorded %s: %.2f s, %d frames", path, result.duration, result.frames)
+        return result
+
+    def _fire(self, entity_id: str | None, result: ClipResult, error: str | None) -> None:
+        self.hass.bus.async_fire(
+            EVENT_CLIP_RECORDED,
+            {
+                "entity_id": entity_id,
+                "path": result.path,
+                "duration": round(result.duration, 2),
+                "frames": result.frames,
+                "error": error,
+            },
+        )

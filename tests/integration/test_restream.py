@@ -1,0 +1,234 @@
+"""Restream for NVRs: MJPEG and Matroska from the one camera connection, behind a secret."""
+
+from __future__ import annotations
+
+import asyncio
+from http import HTTPStatus
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import encode_basic_auth
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.helpers import entity_registry as er
+import pytest
+import yarl
+
+from custom_components.bseries_ipcam.const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
+from custom_components.bseries_ipcam.restream import restream_paths, restream_secret
+
+from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
+from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of
+from .talk_helpers import MIN_SNR_DB, fit_tone
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+    from pathlib import Path
+
+    from homeassistant.core import HomeAssistant
+
+    from bseries_sim import CameraSimulator
+
+pytestmark = needs_ffmpeg
+
+CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
+
+
+@pytest.fixture
+async def restream_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """The camera with restream on."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=CAMERA_ID,
+        data=dict(config_entry.data),
+        options={CONF_RESTREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": encode_basic_auth(user, password)}
+
+
+def _auth(entry: MockConfigEntry) -> dict[str, str]:
+    secret = restream_secret(entry)
+    assert secret is not None
+    return _basic("nvr", secret)
+
+
+def _nvr_url(client: Any, entry: MockConfigEntry, kind: str) -> str:
+    """The URL an NVR is given: the secret as the password."""
+    secret = restream_secret(entry)
+    assert secret is not None
+    url = yarl.URL(str(client.make_url(restream_paths(entry)[kind])))
+    return str(url.with_user("nvr").with_password(secret))
+
+
+async def _ffmpeg_copy(url: str, out: Path, seconds: float) -> None:
+    assert FFMPEG is not None
+    process = await asyncio.create_subprocess_exec(
+        FFMPEG,
+        *("-hide_banner", "-loglevel", "error", "-y", "-i", url),
+        *("-t", str(seconds), "-map", "0", "-c", "copy", str(out)),
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+
+
+async def test_matroska_read_by_ffmpeg_beside_a_viewer(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """ffmpeg (as an NVR) reads video and sound while HA shows the camera: one AV connection."""
+    client = await hass_client()
+    viewer = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    assert viewer.status == HTTPStatus.OK
+    await viewer.content.read(1000)
+    out = tmp_path / "nvr.mkv"
+    await _ffmpeg_copy(_nvr_url(client, restream_entry, "mkv"), out, 3)
+    info = await probe(out)
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert audio is not None
+    assert video["codec_name"] == "mjpeg"
+    assert (video["width"], video["height"]) == (640, 480)
+    assert int(video["nb_read_frames"]) == pytest.approx(45, abs=5)
+    assert audio["codec_name"] == "pcm_s16le"
+    fit = fit_tone((await decode_audio(out, start=0.5))[:8000], 440.0)
+    assert fit.snr_db >= MIN_SNR_DB, fit
+    assert simulator.stats.av_connections_accepted == 1
+    assert len(simulator.commands(VideoStartReq)) == 1
+    viewer.close()
+
+
+async def test_mjpeg_as_videostream_cgi(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    client = await hass_client_no_auth()
+    path = restream_paths(restream_entry)["mjpeg"]
+    response = await client.get(path, headers=_auth(restream_entry))
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "multipart/x-mixed-replace;boundary=ipcamera"
+    head = await response.content.readexactly(60)
+    assert head.startswith(b"--ipcamera\r\nContent-Type: image/jpeg\r\nContent-Length: ")
+    response.close()
+    # ffmpeg reads it as an MJPEG source, as go2rtc and Frigate do.
+    out = tmp_path / "nvr.mkv"
+    await _ffmpeg_copy(_nvr_url(client, restream_entry, "mjpeg"), out, 1)
+    video = stream_of(await probe(out), "video")
+    assert video is not None
+    assert video["codec_name"] == "mjpeg"
+    assert simulator.stats.av_connections_accepted == 1
+
+
+async def test_wrong_or_missing_secret(
+    hass: HomeAssistant,
+    *,
+    hass_client: Any,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """401 and nothing else: no body, no video started, the secret in no log."""
+    caplog.set_level("DEBUG")
+    secret = restream_entry.data[CONF_RESTREAM_SECRET]
+    # Diagnostics first: its HTTP view must be registered before the test server starts.
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, restream_entry)
+    assert secret not in json.dumps(diagnostics)
+    client = await hass_client_no_auth()
+    base = f"/api/{DOMAIN}/restream/{restream_entry.entry_id}"
+    for url, headers in (
+        (f"{base}/mjpeg", {}),
+        (f"{base}/mkv", {"Authorization": "Basic !!!"}),
+        (f"{base}/mkv", _basic("nvr", "")),
+        (f"{base}/mkv", _basic("nvr", "wrong")),
+        (f"{base}/mjpeg", _basic("nvr", secret[:-1])),
+        (f"{base}/mjpeg?secret={secret}", {}),
+        (
+            f"/api/{DOMAIN}/restream/nope/mjpeg",
+            _basic("nvr", secret),
+        ),
+    ):
+        response = await client.get(url, headers=headers)
+        assert response.status == HTTPStatus.UNAUTHORIZED, url
+        assert response.headers["WWW-Authenticate"] == 'Basic realm="bseries_ipcam"'
+        assert await response.read() == b""
+    other = await client.get(f"{base}/other", headers=_auth(restream_entry))
+    assert other.status == HTTPStatus.NOT_FOUND
+    assert not simulator.commands(VideoStartReq)
+    assert secret not in caplog.text.replace(f"secret={secret}", "")  # our own test's query
+
+
+async def test_off_by_default(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    assert CONF_RESTREAM_SECRET not in loaded_entry.data
+    client = await hass_client_no_auth()
+    response = await client.get(
+        f"/api/{DOMAIN}/restream/{loaded_entry.entry_id}/mjpeg", headers=_basic("nvr", "")
+    )
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    button = er.async_get(hass).async_get_entity_id(
+        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    )
+    assert button is None
+
+
+async def test_button_regenerates_the_secret(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+) -> None:
+    """A new secret: the old URL is refused and the stream opened with it ends."""
+    client = await hass_client_no_auth()
+    paths = restream_paths(restream_entry)
+    old = _auth(restream_entry)
+    stream = await client.get(paths["mjpeg"], headers=old)
+    assert stream.status == HTTPStatus.OK
+    await stream.content.read(1000)
+    button = er.async_get(hass).async_get_entity_id(
+        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    )
+    assert button is not None
+    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: button}, blocking=True)
+    new = _auth(restream_entry)
+    assert new != old
+    # The open stream ends at its next frame.
+    while await stream.content.read(65536):
+        pass
+    assert (await client.get(paths["mkv"], headers=old)).status == HTTPStatus.UNAUTHORIZED
+    response = await client.get(paths["mkv"], headers=new)
+    assert response.status == HTTPStatus.OK
+    assert (await response.content.readexactly(4)) == b"\x1a\x45\xdf\xa3"  # EBML
+    response.close()
+
+
+async def test_options_show_the_urls(
+    hass: HomeAssistant, simulator: CameraSimulator, restream_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(restream_entry.entry_id)
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert restream_paths(restream_entry)["mkv"] in placeholders["restream"]
+    assert f"password `{restream_secret(restream_entry)}`" in placeholders["restream"]
