@@ -91,6 +91,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         default=True,
         help="serve /sim/alarm?type=motion, /sim/fault?name=drop, ... (default on)",
     )
+    add(
+        "--discovery-port",
+        type=int,
+        default=0,
+        help="UDP port that answers MO_I searches (default: any free one; -1: none)",
+    )
     add("-v", "--verbose", action="store_true", help="log at debug level")
     return parser
 
@@ -114,6 +120,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         max_av_connections=args.max_av_connections,
         keepalive_interval=args.keepalive,
         control_endpoints=args.control_http,
+        discovery_port=args.discovery_port if args.discovery_port >= 0 else None,
     )
 
 
@@ -136,6 +143,10 @@ def banner(sim: CameraSimulator) -> str:
         f"  probe: bseries-ipcam probe {sim.host}:{sim.port} --user {user} --password {password}",
         f"  MJPEG: {sim.url}/videostream.cgi?user={user}&pwd={password}",
     ]
+    if sim.discovery_port is not None:
+        lines.append(
+            f"  discovery: bseries-ipcam discover --target {sim.host}:{sim.discovery_port}"
+        )
     if config.control_endpoints:
         lines.append(f"  triggers: {sim.url}/sim/alarm?type=motion  {sim.url}/sim/fault?name=drop")
     lines.append("  type help for commands, quit or Ctrl+C to stop")

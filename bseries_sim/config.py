@@ -50,6 +50,7 @@ class SimulatorConfig:
     `frames` replaces the drawn JPEGs with fixed ones (sent in turn), e.g. for benchmarks.
     `control_endpoints` enables the unauthenticated `/sim/...` HTTP endpoints that trigger
     alarms and faults from other processes.
+    `discovery_port` is the UDP port it answers MO_I searches on (0: any free one, None: none).
     """
 
     host: str = DEFAULT_HOST
@@ -77,6 +78,7 @@ class SimulatorConfig:
     http_boundary: str = "ipcamera"
     control_endpoints: bool = False
     record_limit: int = 100_000
+    discovery_port: int | None = 0
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

@@ -16,6 +16,7 @@ from .av import AvHandler
 from .commands import run_command
 from .config import SimulatorConfig
 from .control import ControlHandler
+from .discovery import DiscoveryResponder
 from .faults import HUGE_LENGTH, garbage, lying_frame
 from .http import HTTP_PREFIXES, HttpHandler
 from .peer import Peer, PeerClosedError
@@ -53,6 +54,7 @@ class CameraSimulator:
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._port = self.config.port
+        self._discovery: asyncio.DatagramTransport | None = None
 
     def __repr__(self) -> str:
         """Where it listens."""
@@ -76,6 +78,13 @@ class CameraSimulator:
         return f"http://{self.host}:{self._port}"
 
     @property
+    def discovery_port(self) -> int | None:
+        """The UDP port it answers searches on, while running (None without discovery)."""
+        if self._discovery is None:
+            return None
+        return int(self._discovery.get_extra_info("sockname")[1])
+
+    @property
     def running(self) -> bool:
         """Whether the port is open."""
         return self._server is not None
@@ -90,6 +99,12 @@ class CameraSimulator:
         sockname = self._server.sockets[0].getsockname()
         self._port = int(sockname[1])
         self._state.started_at = time.monotonic()
+        if self.config.discovery_port is not None:
+            loop = asyncio.get_running_loop()
+            self._discovery, _ = await loop.create_datagram_endpoint(
+                lambda: DiscoveryResponder(self._state, lambda: self._port),
+                local_addr=(self.config.host, self.config.discovery_port),
+            )
         _LOGGER.debug("Camera simulator listening on %s:%d", self.host, self._port)
 
     async def stop(self) -> None:
@@ -98,6 +113,9 @@ class CameraSimulator:
         if server is None:
             return
         server.close()
+        if self._discovery is not None:
+            self._discovery.close()
+            self._discovery = None
         state = self._state
         for peer in list(state.peers):
             peer.abort()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
-from homeassistant.helpers import config_validation as cv
+import probatio
 
 from .const import DOMAIN
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
+from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
 from .feed import VideoFeed
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -20,19 +21,25 @@ if TYPE_CHECKING:
 
     from .data import BSeriesConfigEntry
 
-CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Cameras are set up in the UI; the YAML key only points the network search elsewhere.
+CONFIG_SCHEMA = probatio.Schema(
+    {probatio.Optional(DOMAIN): probatio.Any(None, probatio.Schema(DISCOVERY_CONFIG))},
+    extra=probatio.ALLOW_EXTRA,
+)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.MEDIA_PLAYER,
     Platform.SELECT,
 ]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's service actions."""
+    """Register the integration's service actions and start searching for cameras."""
     async_setup_services(hass)
+    await async_setup_discovery(hass, (config.get(DOMAIN) or {}).get(CONF_DISCOVERY_ADDRESSES))
     return True
 
 
