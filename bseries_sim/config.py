@@ -78,6 +78,10 @@ class SimulatorConfig:
     http_boundary: str = "ipcamera"
     control_endpoints: bool = False
     record_limit: int = 100_000
+    # Firmware quirks (see personas.py): a header line without a colon, as some clones send.
+    http_malformed_header: bool = False
+    # False: the CGIs ignore HTTP Basic and take only `user=&pwd=` in the query.
+    http_basic_auth: bool = True
     discovery_port: int | None = 0
 
     def __post_init__(self) -> None:

@@ -14,14 +14,18 @@ from email.utils import formatdate
 import json
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from custom_components.bseries_ipcam.protocol.const import Privilege
+
+from .params import render_vars
 from .recording import FrameEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from .config import SimUser
     from .peer import Peer
     from .state import SimState
 
@@ -31,6 +35,8 @@ HTTP_PREFIXES = frozenset({b"GET ", b"HEAD", b"POST", b"PUT ", b"DELE", b"OPTI",
 MAX_HEAD_BYTES = 16 * 1024
 SERVER_NAME = "Netwave IP Camera"
 REALM = "ipcamera"
+# The header line some clone firmwares send: no colon, which strict HTTP parsers reject.
+MALFORMED_HEADER_LINE = "Netwave IP Camera Web Server"
 
 type ControlCommand = Callable[[str], str]
 
@@ -94,14 +100,21 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def response_head(status: int, reason: str, headers: Mapping[str, str]) -> bytes:
-    """Status line and headers, with Server, Date and Connection: close added."""
+def response_head(
+    status: int, reason: str, headers: Mapping[str, str], *, malformed: bool = False
+) -> bytes:
+    """Status line and headers, with Server, Date and Connection: close added.
+
+    `malformed` adds the clone firmware's header line without a colon.
+    """
     lines = [
         f"HTTP/1.1 {status} {reason}",
         f"Server: {SERVER_NAME}",
         f"Date: {formatdate(usegmt=True)}",
         "Connection: close",
     ]
+    if malformed:
+        lines.append(MALFORMED_HEADER_LINE)
     lines.extend(f"{name}: {value}" for name, value in headers.items())
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -156,21 +169,31 @@ class HttpHandler:
             "/snapshot.cgi": self._snapshot,
             "/videostream.cgi": self._videostream,
             "/get_status.cgi": self._status,
+            # --- camera settings CGIs (params, image settings, decoder control) ---
+            "/get_params.cgi": self._get_params,
+            "/get_camera_params.cgi": self._get_camera_params,
+            "/camera_control.cgi": self._camera_control,
+            "/decoder_control.cgi": self._decoder_control,
         }
         handler = routes.get(path)
         if handler is None:
             raise HttpError(404, "Not Found")
-        self._authenticate(request)
+        user = self._authenticate(request)
+        needed = _PRIVILEGE_NEEDED.get(path, Privilege.VISITOR)
+        if user.privilege < needed:
+            raise HttpError(401, "Unauthorized", "401 Unauthorized\n")
         await handler(request)
 
-    def _authenticate(self, request: HttpRequest) -> None:
-        credentials = basic_credentials(request.headers.get("authorization"))
+    def _authenticate(self, request: HttpRequest) -> SimUser:
+        credentials = None
+        if self._state.config.http_basic_auth:
+            credentials = basic_credentials(request.headers.get("authorization"))
         if "user" in request.query:
             credentials = (request.query["user"], request.query.get("pwd", ""))
         if credentials is not None:
             _result, user = self._state.config.check_login(*credentials)
             if user is not None:
-                return
+                return user
         raise HttpError(401, "Unauthorized", "401 Unauthorized\n")
 
     async def _send_text(
@@ -183,7 +206,8 @@ class HttpHandler:
     ) -> None:
         data = body.encode()
         headers = {"Content-Type": content_type, "Content-Length": str(len(data)), **(extra or {})}
-        await self._peer.send(response_head(status, reason, headers) + data)
+        malformed = self._state.config.http_malformed_header
+        await self._peer.send(response_head(status, reason, headers, malformed=malformed) + data)
 
     async def _snapshot(self, request: HttpRequest) -> None:
         _counter, image = self._state.next_snapshot()
@@ -211,6 +235,30 @@ class HttpHandler:
         ]
         body = "\n".join(lines) + "\n"
         await self._send_text(200, "OK", body if request.method == "GET" else "")
+
+    # --- camera settings CGIs ----------------------------------------------------------------
+
+    async def _get_params(self, request: HttpRequest) -> None:
+        await self._send_text(200, "OK", render_vars(self._state.params.items()))
+
+    async def _get_camera_params(self, request: HttpRequest) -> None:
+        await self._send_text(200, "OK", render_vars(self._state.image.as_vars().items()))
+
+    async def _camera_control(self, request: HttpRequest) -> None:
+        param = _int_arg(request.query, "param")
+        value = _int_arg(request.query, "value")
+        if param is None or value is None or not self._state.image.set(param, value):
+            await self._send_text(200, "OK", "error: illegal params.\n")
+            return
+        await self._send_text(200, "OK", "ok.\n")
+
+    async def _decoder_control(self, request: HttpRequest) -> None:
+        command = _int_arg(request.query, "command")
+        if command is None or not 0 <= command <= 255:
+            await self._send_text(200, "OK", "error: illegal params.\n")
+            return
+        self._state.decoder_control(command, onestep=request.query.get("onestep") == "1")
+        await self._send_text(200, "OK", "ok.\n")
 
     async def _videostream(self, request: HttpRequest) -> None:
         state = self._state
@@ -286,6 +334,21 @@ class HttpHandler:
         except ValueError as err:
             raise HttpError(400, "Bad Request", f"{err}\n") from None
         await self._send_text(200, "OK", message + "\n")
+
+
+# The least privilege each settings CGI takes (the others: any user).
+_PRIVILEGE_NEEDED: Final = {
+    "/get_params.cgi": Privilege.ADMINISTRATOR,
+    "/camera_control.cgi": Privilege.OPERATOR,
+    "/decoder_control.cgi": Privilege.OPERATOR,
+}
+
+
+def _int_arg(query: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(query[name])
+    except KeyError, ValueError:
+        return None
 
 
 def _auth_header(status: int) -> dict[str, str]:

@@ -19,7 +19,9 @@ from custom_components.bseries_ipcam.protocol.const import (
 
 from .faults import FaultState
 from .frames import JpegSource, ToneSource
+from .params import default_params
 from .recording import FrameEvent, RecordedCommand, SimStats
+from .settings import ImageSettings
 
 if TYPE_CHECKING:
     import asyncio
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from .av import AvHandler
     from .config import SimulatorConfig
+    from .params import ParamValue
     from .peer import Peer
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,6 +95,10 @@ class SimState:
         self.started_at = time.monotonic()
         self._last_id = 0
         self._snapshot_counter = 0
+        # --- camera settings: get_params.cgi's table, image settings, decoder commands ---
+        self.params: dict[str, ParamValue] = default_params(config)
+        self.image = ImageSettings()
+        self.decoder_commands: list[int] = []
 
     def next_id(self) -> int:
         """A new connection / session number (1, 2, ...)."""
@@ -111,6 +118,11 @@ class SimState:
         counter = self._snapshot_counter
         self._snapshot_counter += 1
         return counter, self.jpeg.frame(counter)
+
+    def decoder_control(self, command: int, *, onestep: bool = False) -> None:
+        """Carry out a decoder control command (op 14 or `decoder_control.cgi`)."""
+        self.decoder_commands.append(command)
+        _LOGGER.debug("Decoder control %d%s", command, " (one step)" if onestep else "")
 
     # --- records ---------------------------------------------------------------------------
 

@@ -44,3 +44,20 @@ sys.exit(1 if loaded else 0)
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cgi_client_needs_aiohttp_but_not_homeassistant() -> None:
+    code = f"""
+import importlib, sys, types
+for name, path in (("custom_components", {str(PACKAGE.parents[1])!r}),
+                   ("custom_components.bseries_ipcam", {str(PACKAGE.parent)!r})):
+    module = types.ModuleType(name)
+    module.__path__ = [path]
+    sys.modules[name] = module
+importlib.import_module("custom_components.bseries_ipcam.protocol.cgi")
+sys.exit(1 if any(m.split(".")[0] == "homeassistant" for m in sys.modules) else 0)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -217,3 +217,30 @@ async def test_sim_endpoints(make_sim, clients: list[RawClient]) -> None:
         assert status == 200
         assert "1 connection" in text
         await client.expect_closed()
+
+
+async def test_settings_cgis(sim: CameraSimulator, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{sim.url}/get_params.cgi?{AUTH}") as response:
+        text = await response.text()
+    assert "var alias='Simulated camera';\n" in text
+    assert f"var user1_name='{USER}';\nvar user1_pwd='{PASSWORD}';\nvar user1_pri=2;\n" in text
+    assert "var user8_name='';\n" in text
+    assert "var wifi_key1=" in text
+    async with http.get(
+        f"{sim.url}/camera_control.cgi?param=2&value=5", headers=basic(USER, PASSWORD)
+    ) as response:
+        assert await response.text() == "ok.\n"
+    async with http.get(f"{sim.url}/get_camera_params.cgi?{AUTH}") as response:
+        assert "var contrast=5;\n" in await response.text()
+    async with http.get(f"{sim.url}/decoder_control.cgi?{AUTH}&command=x") as response:
+        assert await response.text() == "error: illegal params.\n"
+    # get_params.cgi is for administrators, camera and decoder control for operators.
+    for path in ("get_params.cgi", "camera_control.cgi?param=1&value=1", "decoder_control.cgi"):
+        async with http.get(f"{sim.url}/{path}", headers=basic("viewer", "view")) as response:
+            assert response.status == 401
+    async with http.get(
+        f"{sim.url}/decoder_control.cgi?command=25", headers=basic("oper", "oper")
+    ) as response:
+        assert await response.text() == "ok.\n"
+    async with http.get(f"{sim.url}/get_params.cgi", headers=basic("oper", "oper")) as response:
+        assert response.status == 401

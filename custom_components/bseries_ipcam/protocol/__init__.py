@@ -1,6 +1,7 @@
 """Asyncio client for B-Series (Foscam MJPEG) IP cameras: codec, sessions, ADPCM.
 
-This package never imports Home Assistant; it could be published on its own.
+This package never imports Home Assistant; it could be published on its own. The CGI client needs
+aiohttp, so it is not imported here: `from .protocol.cgi import CgiClient`.
 """
 
 from .adpcm import AdpcmDecoder, AdpcmEncoder
@@ -15,6 +16,9 @@ from .exceptions import (
     BSeriesError,
     CameraResponseError,
     CameraTimeoutError,
+    CgiAuthenticationError,
+    CgiNotFoundError,
+    CgiResponseError,
     ConnectionClosedError,
     ConnectionFailedError,
     ConnectionRefusedByCameraError,
@@ -42,6 +46,9 @@ __all__ = [
     "CameraInfo",
     "CameraResponseError",
     "CameraTimeoutError",
+    "CgiAuthenticationError",
+    "CgiNotFoundError",
+    "CgiResponseError",
     "Channel",
     "Command",
     "ConnectionClosedError",

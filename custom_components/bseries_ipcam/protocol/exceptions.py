@@ -80,6 +80,41 @@ class NotSupportedError(CameraResponseError):
     """The camera does not support this function (e.g. no speaker)."""
 
 
+# --- CGI (HTTP on the camera's port) -----------------------------------------------------------
+# A CGI reply has no result code: these carry -1 as `result` and name the CGI, never its query
+# (which may hold the password).
+
+CGI_RESULT = -1
+
+
+class CgiResponseError(CameraResponseError):
+    """A CGI answered with an error body or an unexpected HTTP status."""
+
+    def __init__(self, cgi: str, reason: str) -> None:
+        """Keep the CGI's name and what it answered."""
+        self.cgi = cgi
+        self.reason = reason
+        super().__init__(CGI_RESULT, f"{cgi} answered: {reason}")
+
+
+class CgiAuthenticationError(AuthenticationError):
+    """A CGI answered 401: wrong credentials, or a user without the privilege it needs."""
+
+    def __init__(self, cgi: str) -> None:
+        """Keep the CGI's name."""
+        self.cgi = cgi
+        super().__init__(CGI_RESULT, f"{cgi} refused the credentials (HTTP 401)")
+
+
+class CgiNotFoundError(NotSupportedError):
+    """The camera has no such CGI (HTTP 404)."""
+
+    def __init__(self, cgi: str) -> None:
+        """Keep the CGI's name."""
+        self.cgi = cgi
+        super().__init__(CGI_RESULT, f"the camera has no {cgi} (HTTP 404)")
+
+
 _ERRORS_BY_RESULT: dict[int, type[CameraResponseError]] = {
     ResultCode.BAD_USER: BadUserError,
     ResultCode.BAD_PASSWORD: BadPasswordError,
