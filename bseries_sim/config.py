@@ -83,6 +83,8 @@ class SimulatorConfig:
     # False: the CGIs ignore HTTP Basic and take only `user=&pwd=` in the query.
     http_basic_auth: bool = True
     discovery_port: int | None = 0
+    # Newer firmware detects sound (alarm_sounddetect_* in get_params.cgi); older has none.
+    sound_detection: bool = True
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

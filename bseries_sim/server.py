@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, overload
 from custom_components.bseries_ipcam.protocol.const import AlarmType, Channel
 from custom_components.bseries_ipcam.protocol.messages import AlarmNotify
 
+from .alarm import PREFIX as ALARM_PREFIX, apply_set_alarm, is_armed
 from .av import AvHandler
 from .commands import run_command
 from .config import SimulatorConfig
@@ -310,9 +311,13 @@ class CameraSimulator:
         """Send Alarm_Notify (9 bytes: type and area) to every verified session; returns how many.
 
         `area` (left, top, right, bottom) defaults to zeros. `AlarmType.STOPPED` ends the alarm.
+        A kind that is not armed in the camera's alarm settings is not sent (0).
         """
         alarm_type = AlarmType(alarm_type)
         state = self._state
+        if not is_armed(state.params, alarm_type):
+            _LOGGER.debug("Alarm %s not sent: not armed", alarm_type.name)
+            return 0
         state.alarm_status = 0 if alarm_type is AlarmType.STOPPED else int(alarm_type)
         data = AlarmNotify(int(alarm_type), area or (0, 0, 0, 0)).to_bytes()
         sessions = [s for s in state.sessions.values() if s.verified]
@@ -320,6 +325,17 @@ class CameraSimulator:
             session.peer.spawn(self._send_alarm(session.peer, data), "alarm")
         _LOGGER.debug("Alarm %s for %d session(s)", alarm_type.name, len(sessions))
         return len(sessions)
+
+    @property
+    def alarm_settings(self) -> dict[str, int | str]:
+        """The alarm fields of `get_params.cgi` as the camera holds them now."""
+        return {k: v for k, v in self._state.params.items() if k.startswith(ALARM_PREFIX)}
+
+    def set_alarm(self, **changes: int) -> None:
+        """Change alarm settings as another client would (`motion_armed=0`, ...)."""
+        query = {name: str(value) for name, value in changes.items()}
+        if apply_set_alarm(self.config, self._state.params, query) is None:
+            raise ValueError(f"not valid alarm settings: {changes}")
 
     async def _send_alarm(self, peer: Peer, data: bytes) -> None:
         await peer.send(data)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from homeassistant.const import Platform
 import probatio
 
+from .alarm_settings import AlarmSettingsCoordinator
 from .const import DOMAIN
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
@@ -32,7 +33,9 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.MEDIA_PLAYER,
+    Platform.NUMBER,
     Platform.SELECT,
+    Platform.SWITCH,
 ]
 
 
@@ -52,7 +55,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     entry.async_on_unload(feed.close)
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
-    entry.runtime_data = BSeriesRuntimeData(coordinator=coordinator, feed=feed, talk=talk)
+    # Unreadable alarm settings (e.g. an operator account: get_params.cgi is for administrators)
+    # leave the camera usable; their entities are then not created.
+    alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
+    await alarm_settings.async_refresh()
+    entry.runtime_data = BSeriesRuntimeData(
+        coordinator=coordinator, feed=feed, talk=talk, alarm_settings=alarm_settings
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -10,6 +10,7 @@ from homeassistant.components.camera import Camera
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
 
+from .alarm_settings import MOTION_ARMED
 from .const import DOMAIN
 from .entity import BSeriesEntity
 from .errors import translate_errors
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .alarm_settings import AlarmSettingsCoordinator
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
     from .feed import FeedFrame, VideoFeed
@@ -46,18 +48,25 @@ async def async_setup_entry(
 ) -> None:
     """Add the camera entity."""
     data = entry.runtime_data
-    async_add_entities([BSeriesCamera(data.coordinator, data.feed, data.talk)])
+    async_add_entities([BSeriesCamera(data.coordinator, data.feed, data.talk, data.alarm_settings)])
 
 
 class BSeriesCamera(BSeriesEntity, Camera):
     """The camera's video; named after the device."""
 
-    def __init__(self, coordinator: BSeriesCoordinator, feed: VideoFeed, talk: TalkEngine) -> None:
-        """Serve video from the shared feed."""
+    def __init__(
+        self,
+        coordinator: BSeriesCoordinator,
+        feed: VideoFeed,
+        talk: TalkEngine,
+        alarm_settings: AlarmSettingsCoordinator,
+    ) -> None:
+        """Serve video from the shared feed; motion detection is the camera's own arming."""
         BSeriesEntity.__init__(self, coordinator, CAMERA_DESCRIPTION)
         Camera.__init__(self)
         self._feed = feed
         self._talk = talk
+        self.alarm_settings = alarm_settings
         self._attr_brand = coordinator.device_info.get("manufacturer")
         self._attr_model = coordinator.device_info.get("model")
 
@@ -66,6 +75,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
         """Show "streaming" while video flows from the camera, "idle" otherwise."""
         await super().async_added_to_hass()
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
+        self.async_on_remove(self.alarm_settings.async_add_listener(self.async_write_ha_state))
 
     @property
     @override
@@ -148,3 +158,21 @@ class BSeriesCamera(BSeriesEntity, Camera):
     async def async_talk(self, media: dict[str, Any]) -> None:
         """Service action: play audio through the camera's speaker."""
         await self._talk.async_talk(media["media_content_id"], entity_id=self.entity_id)
+
+    # --- motion detection: the camera's own arming, so camera.enable_motion_detection works --
+
+    @property
+    @override
+    def motion_detection_enabled(self) -> bool:
+        """Whether the camera has motion detection armed (it sends motion alarms only then)."""
+        return self.alarm_settings.value(MOTION_ARMED) == 1
+
+    @override
+    async def async_enable_motion_detection(self) -> None:
+        """Arm the camera's motion detection."""
+        await self.alarm_settings.async_set(MOTION_ARMED, 1)
+
+    @override
+    async def async_disable_motion_detection(self) -> None:
+        """Disarm the camera's motion detection."""
+        await self.alarm_settings.async_set(MOTION_ARMED, 0)

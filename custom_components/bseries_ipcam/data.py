@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
+    from .alarm_settings import AlarmSettingsCoordinator
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
     from .talk import TalkEngine
@@ -15,11 +16,12 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class BSeriesRuntimeData:
-    """The camera's control session, its shared video feed and its talk queue."""
+    """The camera's control session, its shared video feed, its talk queue, its alarm settings."""
 
     coordinator: BSeriesCoordinator
     feed: VideoFeed
     talk: TalkEngine
+    alarm_settings: AlarmSettingsCoordinator
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -17,6 +17,7 @@ from homeassistant.components.event import (
 )
 from homeassistant.core import callback
 
+from .alarm_settings import INPUT_ARMED, MOTION_ARMED, SOUND_ARMED
 from .entity import BSeriesEntity
 from .protocol import AlarmType
 
@@ -35,6 +36,8 @@ class BSeriesAlarmEventDescription(EventEntityDescription):
     """An alarm kind the camera reports with Alarm_Notify; its one event type."""
 
     alarm_type: AlarmType
+    # The alarm setting that says the camera has this kind of alarm at all.
+    armed_field: str
 
 
 ALARM_EVENTS: tuple[BSeriesAlarmEventDescription, ...] = (
@@ -44,18 +47,21 @@ ALARM_EVENTS: tuple[BSeriesAlarmEventDescription, ...] = (
         device_class=EventDeviceClass.MOTION,
         event_types=["motion_detected"],
         alarm_type=AlarmType.MOTION,
+        armed_field=MOTION_ARMED,
     ),
     BSeriesAlarmEventDescription(
         key="input_event",
         translation_key="input_alarm",
         event_types=["input_triggered"],
         alarm_type=AlarmType.INPUT,
+        armed_field=INPUT_ARMED,
     ),
     BSeriesAlarmEventDescription(
         key="sound_event",
         translation_key="sound_alarm",
         event_types=["sound_detected"],
         alarm_type=AlarmType.SOUND,
+        armed_field=SOUND_ARMED,
     ),
 )
 
@@ -65,9 +71,18 @@ async def async_setup_entry(
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an event entity per alarm kind of the camera."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(BSeriesAlarmEvent(coordinator, description) for description in ALARM_EVENTS)
+    """Add an event entity per alarm kind of the camera.
+
+    A kind whose arming field the camera's settings lack is one its firmware does not have
+    (older firmware has no sound detection). Without readable settings, all three are added.
+    """
+    data = entry.runtime_data
+    settings = data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmEvent(data.coordinator, description)
+        for description in ALARM_EVENTS
+        if settings.data is None or settings.has(description.armed_field)
+    )
 
 
 class BSeriesAlarmEvent(BSeriesEntity, EventEntity):
