@@ -27,6 +27,7 @@ faults:  drop | drop-av | stall | resume | clear
          login-result N | verify-result N         force a result code (0: normal)
          delay SECONDS                            delay every control response
          peer-list [on|off] | unknown-op [on|off] send op 28 / op 0x0101 after verify
+settings: set-alarm NAME VALUE                   as set_alarm.cgi, e.g. set-alarm motion_armed 0
 other:   status | help | quit"""
 
 _ON: Final = {"", "on", "1", "true", "yes"}
@@ -115,6 +116,10 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             return (
                 f"unknown opcode after verify: {'on' if sim.faults.unknown_after_verify else 'off'}"
             )
+        case "set-alarm":
+            field, _, value = arg.partition(" ")
+            sim.set_alarm(**{field: int(_number(value.strip()))})
+            return f"alarm setting {field} set to {value.strip()}"
         case "status":
             return json.dumps(sim.stats.as_dict())
         case "help":

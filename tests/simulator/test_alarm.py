@@ -118,3 +118,12 @@ async def test_firmware_without_sound_detection(
         assert sim.trigger_alarm(AlarmType.SOUND) == 0
         async with http.get(f"{sim.url}/set_alarm.cgi?{AUTH}&sounddetect_armed=1") as response:
             assert await response.text() == "error: illegal params.\n"
+
+
+async def test_set_alarm_command(sim: CameraSimulator) -> None:
+    assert sim.run_command("set-alarm motion_armed 0") == "alarm setting motion_armed set to 0"
+    assert sim.alarm_settings["alarm_motion_armed"] == 0
+    with pytest.raises(ValueError, match="not valid"):
+        sim.run_command("set-alarm nosuch 1")
+    with pytest.raises(ValueError, match="number"):
+        sim.run_command("set-alarm motion_armed x")
