@@ -21,6 +21,7 @@ from .frames import HEIGHT, WIDTH, plain_frames
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from bseries_sim.frames import FrameView
     from bseries_sim.recording import FrameEvent
 
     from .frames import StampableJpeg
@@ -40,7 +41,7 @@ class StampingSource(JpegSource):
         self.sent_at: dict[int, float] = {}
 
     @override
-    def frame(self, counter: int) -> bytes:
+    def frame(self, counter: int, view: FrameView | None = None) -> bytes:
         stamp = next(self._stamps)
         self._pending[asyncio.current_task()] = stamp
         return self._stampable[counter % len(self._stampable)].stamped(stamp)

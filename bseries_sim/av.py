@@ -176,7 +176,7 @@ class AvHandler:
                     continue
                 if now - due < delay:
                     slot = due  # on time: keep the deadline clock, no drift
-            image = source.frame(counter)
+            image = state.video_frame(counter)
             frame = VideoData(state.uptime_10ms(), int(time.time()) & 0xFFFFFFFF, image)
             sent_at = await peer.send(frame.to_bytes())
             state.stats.video_frames_sent += 1

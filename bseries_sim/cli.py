@@ -17,6 +17,7 @@ from custom_components.bseries_ipcam.protocol.const import Privilege
 
 from .commands import HELP
 from .config import DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_USER, SimulatorConfig, SimUser
+from .personas import PERSONAS
 from .server import CameraSimulator
 
 if TYPE_CHECKING:
@@ -92,6 +93,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="serve /sim/alarm?type=motion, /sim/fault?name=drop, ... (default on)",
     )
     add(
+        "--persona",
+        choices=sorted(PERSONAS),
+        default="foscam",
+        help="firmware to play: foscam (the captures), clone, cgi-only, no-sound (default %(default)s)",
+    )
+    add(
         "--discovery-port",
         type=int,
         default=0,
@@ -104,13 +111,25 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     """The configuration the parsed arguments describe."""
     frames = [path.read_bytes() for path in args.jpeg] if args.jpeg else None
+    persona = dict(PERSONAS[args.persona])
+    defaults = SimulatorConfig()
+    # The persona's own identity, unless the command line names another.
+    identity = {
+        name: persona.pop(name, value) if value == getattr(defaults, name) else value
+        for name, value in (
+            ("camera_id", args.camera_id.upper()),
+            ("firmware", args.firmware),
+            ("alias", args.alias),
+        )
+    }
+    for name in identity:
+        persona.pop(name, None)
     return SimulatorConfig(
+        **persona,
         host=args.host,
         port=args.port,
         users={args.user: SimUser(args.password, Privilege[args.privilege.upper()])},
-        camera_id=args.camera_id.upper(),
-        firmware=args.firmware,
-        alias=args.alias,
+        **identity,
         width=args.width,
         height=args.height,
         fps=args.fps,

@@ -26,10 +26,14 @@ faults:  drop | drop-av | stall | resume | clear
          lie-short [control|av]                   a header claiming more than is sent, then close
          login-result N | verify-result N         force a result code (0: normal)
          delay SECONDS                            delay every control response
-         peer-list [on|off] | unknown-op [on|off] send op 28 / op 0x0101 after verify
+         peer-list [on|off] | unknown-op [on|off] send op 28 / op 0x0102 after verify
+camera:  param NAME VALUE                         resolution|brightness|contrast|mode|flip
+                                                  (or its number), as another client would
+         decoder CODE                             a decoder_control.cgi command code
 settings: set-alarm NAME VALUE                   as set_alarm.cgi, e.g. set-alarm motion_armed 0
 other:   status | help | quit"""
 
+_PARAMS: Final = {"resolution": 0, "brightness": 1, "contrast": 2, "mode": 3, "flip": 5}
 _ON: Final = {"", "on", "1", "true", "yes"}
 _OFF: Final = {"off", "0", "false", "no"}
 _TARGETS: Final[dict[str, Target]] = {"control": "control", "av": "av", "all": "all"}
@@ -116,6 +120,18 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             return (
                 f"unknown opcode after verify: {'on' if sim.faults.unknown_after_verify else 'off'}"
             )
+        case "param":
+            param_name, _, value = arg.partition(" ")
+            param = _PARAMS.get(param_name)
+            if param is None:
+                param = int(_number(param_name))
+            if not sim.set_camera_param(param, int(_number(value.strip()))):
+                raise ValueError(f"the camera does not take {param_name}={value.strip()}")
+            return f"parameter {param_name} set to {value.strip()} (op 18 pushed)"
+        case "decoder":
+            code = int(_number(arg))
+            sim.decoder_control(code)
+            return f"decoder command {code} done"
         case "set-alarm":
             field, _, value = arg.partition(" ")
             sim.set_alarm(**{field: int(_number(value.strip()))})

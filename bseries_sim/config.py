@@ -82,6 +82,15 @@ class SimulatorConfig:
     http_malformed_header: bool = False
     # False: the CGIs ignore HTTP Basic and take only `user=&pwd=` in the query.
     http_basic_auth: bool = True
+    # The clone's control-session quirks: op 0x0101 (alias) before op 17, this byte at header
+    # offset 6, this data connection id, this privilege in Verify_Resp whoever logs in.
+    alias_before_params: bool = False
+    header_reserved: int = 0
+    fixed_av_id: int | None = None
+    verify_privilege: Privilege | None = None
+    # A firmware that ignores op 14 (decoder control) and op 19 (params set).
+    ignore_decoder_op: bool = False
+    ignore_param_set_op: bool = False
     discovery_port: int | None = 0
     # Newer firmware detects sound (alarm_sounddetect_* in get_params.cgi); older has none.
     sound_detection: bool = True

@@ -13,10 +13,13 @@ from custom_components.bseries_ipcam.protocol.messages import (
     AudioEnd,
     AudioStartReq,
     AudioStartResp,
+    CameraAlias,
     Command,
+    DecoderControl,
     KeepAlive,
     LoginReq,
     LoginResp,
+    ParamSet,
     ParamsFetchReq,
     ParamsResp,
     PeerCameraList,
@@ -49,10 +52,6 @@ _START_RESPONSES: dict[Stream, type[VideoStartResp | AudioStartResp | TalkStartR
     "audio": AudioStartResp,
     "talk": TalkStartResp,
 }
-
-# Foscam's resolution codes: 8 = 320x240, 32 = 640x480.
-_RESOLUTION_QVGA = 8
-_RESOLUTION_VGA = 32
 
 _KEEPALIVE = KeepAlive().to_bytes()
 
@@ -105,11 +104,12 @@ class ControlHandler:
         delay = self._state.faults.response_delay
         if delay > 0:
             await asyncio.sleep(delay)
-        await self._peer.send(command.to_bytes())
+        await self._peer.send(self._state.control_frame(command))
 
     async def _handle(self, command: Command) -> bool:
         """Act on one command; False closes the connection."""
         session = self.session
+        state = self._state
         match command:
             case KeepAlive():
                 return True
@@ -143,7 +143,19 @@ class ControlHandler:
             case VideoFrameInterval():
                 self._set_frame_interval(command.code)
             case ParamsFetchReq():
+                if state.config.alias_before_params:
+                    await self._respond(CameraAlias.for_alias(str(state.params["alias"])))
                 await self._respond(self._params())
+            case DecoderControl():
+                if state.config.ignore_decoder_op:
+                    _LOGGER.debug("Ignored op 14 (this firmware does)")
+                else:
+                    state.decoder_control(command.value)
+            case ParamSet():
+                if state.config.ignore_param_set_op:
+                    _LOGGER.debug("Ignored op 19 (this firmware does)")
+                elif not state.image.set(command.param, command.value):
+                    _LOGGER.debug("Ignored op 19 %d=%d", command.param, command.value)
             case _:
                 _LOGGER.debug("Ignored %s", command.NAME)
         return True
@@ -197,7 +209,10 @@ class ControlHandler:
         session.user = command.user
         session.privilege = user.privilege
         _LOGGER.debug("Control session #%d verified as %s", session.session_id, command.user)
-        await self._respond(VerifyResp(ResultCode.OK, user.privilege))
+        privilege = state.config.verify_privilege
+        await self._respond(
+            VerifyResp(ResultCode.OK, user.privilege if privilege is None else privilege)
+        )
         if state.faults.peer_list_after_verify:
             await self._peer.send(PeerCameraList(peer_camera_list()).to_bytes())
         if state.faults.unknown_after_verify:
@@ -258,6 +273,13 @@ class ControlHandler:
             self.session.av.wake()
 
     def _params(self) -> ParamsResp:
-        config = self._state.config
-        resolution = _RESOLUTION_VGA if config.width >= 640 else _RESOLUTION_QVGA
-        return ParamsResp(resolution, 6, 4, 1, 0, b"\x00\x00")
+        image = self._state.image
+        return ParamsResp(
+            image.resolution,
+            image.brightness,
+            image.contrast,
+            image.mode,
+            image.unknown,
+            image.flip,
+            image.trailer,
+        )

@@ -24,7 +24,7 @@ PEER_LIST_PASSWORD = "peersecret1"  # noqa: S105 - fake, so that clients can pro
 PEER_LIST_HOST = "192.0.2.10"  # TEST-NET-1: never routed
 
 # A clone answered op 16 with this opcode; clients must skip it.
-UNKNOWN_OPCODE = 0x0101
+UNKNOWN_OPCODE = 0x0102  # no firmware is known to send it
 
 GARBAGE_PREFIX = b"GARBAGE!"
 HUGE_LENGTH = 10 * 1024 * 1024
@@ -63,7 +63,7 @@ class FaultState:
 
     `login_result` / `verify_result`: answer every login / verify with this result code
     (None or 0: answer normally). `response_delay`: seconds to wait before each control
-    response. `peer_list_after_verify` / `unknown_after_verify`: send op 28 / op 0x0101 right
+    response. `peer_list_after_verify` / `unknown_after_verify`: send op 28 / op 0x0102 right
     after a successful verify.
     """
 

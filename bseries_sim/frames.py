@@ -8,6 +8,7 @@ stays near zero once the cycle has been drawn.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache, lru_cache
 import io
 import math
@@ -63,6 +64,70 @@ def render_frame(
     return out.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
+class FrameView:
+    """What the camera's settings make of a frame: where it looks and how the picture is set.
+
+    `x`, `y`: the viewport's top left corner in a scene twice the frame's width and height;
+    `size`: the JPEG's size (smaller than the frame at a lower resolution); `flip` bit 0 turns
+    the picture upside down, bit 1 mirrors it; `grey`: IR on (night picture); `brightness`
+    0-255 (128 leaves the picture as drawn).
+    """
+
+    x: int
+    y: int
+    size: tuple[int, int]
+    flip: int = 0
+    grey: bool = False
+    brightness: int = 128
+
+
+_NEUTRAL_BRIGHTNESS = 128
+
+
+@lru_cache(maxsize=512)
+def render_view(
+    width: int,
+    height: int,
+    index: int,
+    count: int,
+    view: FrameView,
+    *,
+    fps: float,
+    label: str,
+    quality: int,
+) -> bytes:
+    """Frame `index` of a cycle as the camera's `view` shows it (the text is not flipped)."""
+    scene = _background(2 * width, 2 * height)
+    image = scene.crop((view.x, view.y, view.x + width, view.y + height))
+    if view.size != (width, height):
+        image = image.resize(view.size, Image.Resampling.BILINEAR)
+    if view.flip & 1:
+        image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    if view.flip & 2:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if view.brightness != _NEUTRAL_BRIGHTNESS:
+        offset = view.brightness - _NEUTRAL_BRIGHTNESS
+        image = image.point(lambda value: min(255, max(0, value + offset)))
+    if view.grey:
+        image = image.convert("L").convert("RGB")
+    out_height = view.size[1]
+    draw = ImageDraw.Draw(image)
+    size = max(8, out_height // 14)
+    font = ImageFont.load_default(size=size)
+    draw.text(
+        (size // 2, size // 2),
+        f"{label} {index + 1:04d}/{count:04d}",
+        font=font,
+        fill=(255, 255, 255),
+        stroke_width=max(1, size // 16),
+        stroke_fill=(0, 0, 0),
+    )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
 class JpegSource:
     """A cycle of JPEG frames: drawn on first use, or fixed bytes given by the caller."""
 
@@ -95,11 +160,22 @@ class JpegSource:
         """Whether the frames were given rather than drawn."""
         return self._fixed is not None
 
-    def frame(self, counter: int) -> bytes:
-        """The JPEG for a frame counter (taken modulo the cycle)."""
+    def frame(self, counter: int, view: FrameView | None = None) -> bytes:
+        """The JPEG for a frame counter (taken modulo the cycle), as `view` shows it if given."""
         index = counter % self._count
         if self._fixed is not None:
             return self._fixed[index]
+        if view is not None:
+            return render_view(
+                self.width,
+                self.height,
+                index,
+                self._count,
+                view,
+                fps=self.fps,
+                label=self.label,
+                quality=self.quality,
+            )
         return render_frame(
             self.width,
             self.height,

@@ -299,7 +299,7 @@ class HttpHandler:
                     await asyncio.sleep(due - now)
                 elif now - due >= delay:
                     due = now  # behind (e.g. after a stall): no burst of late frames
-                image = source.frame(counter)
+                image = state.video_frame(counter)
                 part = (
                     f"--{boundary}\r\nContent-Type: image/jpeg\r\n"
                     f"Content-Length: {len(image)}\r\n\r\n"
@@ -336,6 +336,8 @@ class HttpHandler:
                 line = f"{query.get('name', '')} {query.get('value', '')}".strip()
             case "/sim/command":
                 line = query.get("line", "")
+            case "/sim/param":
+                line = f"param {query.get('name', '')} {query.get('value', '')}"
             case "/sim/status":
                 body = json.dumps(self._state.stats.as_dict(), indent=2) + "\n"
                 await self._send_text(200, "OK", body, content_type="application/json")

@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from custom_components.bseries_ipcam.protocol.messages import Command
 
     from .faults import FaultState
+    from .params import ParamValue
+    from .ptz import PanTilt
     from .recording import FrameEvent, RecordedCommand, SimStats
+    from .settings import ImageSettings
     from .state import FrameHook, SimSession
 
 _LOGGER = logging.getLogger(__name__)
@@ -344,6 +347,31 @@ class CameraSimulator:
     def _peers(self, target: Target) -> list[Peer]:
         kinds = {"control", "av"} if target == "all" else {target}
         return [p for p in self._state.peers if p.kind in kinds and not p.exempt]
+
+    # --- camera controls (as another client would change them) --------------------------------
+
+    def set_camera_param(self, param: int, value: int) -> bool:
+        """Change an image setting (op 18 goes to every session); whether the camera took it."""
+        return self._state.image.set(param, value)
+
+    def decoder_control(self, code: int) -> None:
+        """Run a decoder control command (pan/tilt, preset, patrol, IR)."""
+        self._state.decoder_control(code)
+
+    @property
+    def image(self) -> ImageSettings:
+        """The camera's image settings."""
+        return self._state.image
+
+    @property
+    def ptz(self) -> PanTilt:
+        """The camera's pan/tilt head (position, presets, patrol, IR)."""
+        return self._state.ptz
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """The camera's stored settings, as `get_params.cgi` reports them (secrets included)."""
+        return self._state.params
 
     # --- faults ------------------------------------------------------------------------------
 

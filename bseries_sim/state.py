@@ -16,12 +16,14 @@ from custom_components.bseries_ipcam.protocol.const import (
     FrameInterval,
     Privilege,
 )
+from custom_components.bseries_ipcam.protocol.messages import ParamChanged
 
 from .faults import FaultState
-from .frames import JpegSource, ToneSource
+from .frames import FrameView, JpegSource, ToneSource
 from .params import default_params
+from .ptz import PanTilt
 from .recording import FrameEvent, RecordedCommand, SimStats
-from .settings import ImageSettings
+from .settings import RESOLUTION_SIZES, RESOLUTION_VGA, ImageSettings
 
 if TYPE_CHECKING:
     import asyncio
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from .peer import Peer
 
 _LOGGER = logging.getLogger(__name__)
+
+_RESERVED_OFFSET = 6
 
 type FrameHook = Callable[[FrameEvent], None]
 
@@ -98,7 +102,10 @@ class SimState:
         # --- camera settings: get_params.cgi's table, image settings, decoder commands ---
         self.params: dict[str, ParamValue] = default_params(config)
         self.image = ImageSettings()
+        self.image.subscribers.append(self._push_param)
+        self.ptz = PanTilt(config.width, config.height)
         self.decoder_commands: list[int] = []
+        self.params_changed_sent = 0
 
     def next_id(self) -> int:
         """A new connection / session number (1, 2, ...)."""
@@ -117,12 +124,50 @@ class SimState:
         """The next frame for a snapshot: its counter and JPEG."""
         counter = self._snapshot_counter
         self._snapshot_counter += 1
-        return counter, self.jpeg.frame(counter)
+        return counter, self.video_frame(counter)
 
     def decoder_control(self, command: int, *, onestep: bool = False) -> None:
         """Carry out a decoder control command (op 14 or `decoder_control.cgi`)."""
         self.decoder_commands.append(command)
-        _LOGGER.debug("Decoder control %d%s", command, " (one step)" if onestep else "")
+        known = self.ptz.command(command, onestep=onestep)
+        _LOGGER.debug(
+            "Decoder control %d%s%s",
+            command,
+            " (one step)" if onestep else "",
+            "" if known else " (unknown, ignored)",
+        )
+
+    def _push_param(self, param: int, value: int) -> None:
+        """Op 18 to every verified session, whichever path changed the setting."""
+        data = self.control_frame(ParamChanged(param, value))
+        for session in self.sessions.values():
+            if session.verified:
+                session.peer.spawn(self._send_param_changed(session.peer, data), "op 18")
+
+    async def _send_param_changed(self, peer: Peer, data: bytes) -> None:
+        await peer.send(data)
+        self.params_changed_sent += 1
+
+    def control_frame(self, command: Command) -> bytes:
+        """A control command as this firmware sends it (its reserved header byte)."""
+        data = command.to_bytes()
+        reserved = self.config.header_reserved
+        if reserved:
+            data = data[:_RESERVED_OFFSET] + bytes((reserved,)) + data[_RESERVED_OFFSET + 1 :]
+        return data
+
+    def frame_view(self) -> FrameView:
+        """How the image settings and the head's position make the picture look now."""
+        x, y = self.ptz.position()
+        width, height = self.config.width, self.config.height
+        full = RESOLUTION_SIZES[RESOLUTION_VGA]
+        wanted = RESOLUTION_SIZES[self.image.resolution]
+        size = (width * wanted[0] // full[0], height * wanted[1] // full[1])
+        return FrameView(x, y, size, self.image.flip, self.ptz.ir, self.image.brightness)
+
+    def video_frame(self, counter: int) -> bytes:
+        """The JPEG for a frame counter as the camera's settings show it now."""
+        return self.jpeg.frame(counter, None if self.jpeg.fixed else self.frame_view())
 
     # --- records ---------------------------------------------------------------------------
 
@@ -161,8 +206,12 @@ class SimState:
         return next((s for s in self.sessions.values() if s.talk), None)
 
     def allocate_av_id(self, session: SimSession) -> int:
-        """Give `session` a random, unused, non-zero data connection id."""
+        """Give `session` a random, unused, non-zero data connection id (or the firmware's own)."""
+        fixed = self.config.fixed_av_id
         while True:
+            if fixed is not None and fixed not in self.av_ids:
+                candidate = fixed
+                break
             candidate = secrets.randbits(32)
             if candidate and candidate not in self.av_ids:
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
@@ -9,6 +10,7 @@ import probatio
 
 from .alarm_settings import AlarmSettingsCoordinator
 from .const import DOMAIN
+from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
@@ -35,6 +37,7 @@ PLATFORMS: list[Platform] = [
     Platform.MEDIA_PLAYER,
     Platform.NUMBER,
     Platform.SELECT,
+    Platform.BUTTON,
     Platform.SWITCH,
 ]
 
@@ -55,15 +58,35 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     entry.async_on_unload(feed.close)
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
+    # Camera controls: settings and alias read once here, then kept current by op 18.
+    controls = BSeriesControls(hass, entry, coordinator)
+    entry.async_on_unload(controls.async_shutdown)
+    await controls.async_start()
+    if not pan_tilt_enabled(entry):
+        async_remove_pan_tilt_entities(hass, entry)
+    options = dict(entry.options)
+    entry.async_on_unload(entry.add_update_listener(partial(_async_options_updated, options)))
     # Unreadable alarm settings (e.g. an operator account: get_params.cgi is for administrators)
     # leave the camera usable; their entities are then not created.
     alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
     await alarm_settings.async_refresh()
     entry.runtime_data = BSeriesRuntimeData(
-        coordinator=coordinator, feed=feed, talk=talk, alarm_settings=alarm_settings
+        coordinator=coordinator,
+        feed=feed,
+        talk=talk,
+        controls=controls,
+        alarm_settings=alarm_settings,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_options_updated(
+    options: dict[str, object], hass: HomeAssistant, entry: BSeriesConfigEntry
+) -> None:
+    """Reload when the options changed (not for a new title, e.g. from the camera's alias)."""
+    if dict(entry.options) != options:
+        await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:

@@ -16,6 +16,7 @@ from .entity import BSeriesEntity
 from .errors import translate_errors
 from .feed import BOUNDARY
 from .protocol import FrameInterval
+from .protocol.controls import Direction
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -158,6 +159,18 @@ class BSeriesCamera(BSeriesEntity, Camera):
     async def async_talk(self, media: dict[str, Any]) -> None:
         """Service action: play audio through the camera's speaker."""
         await self._talk.async_talk(media["media_content_id"], entity_id=self.entity_id)
+
+    # --- camera controls: the ptz and ptz_preset actions ---------------------------------------
+
+    async def async_ptz(self, movement: str, travel_time: float) -> None:
+        """Move the view in picture terms for `travel_time` seconds, then stop."""
+        controls = self.coordinator.config_entry.runtime_data.controls
+        await controls.async_move(Direction(movement), travel_time)
+
+    async def async_ptz_preset(self, preset: int, action: str) -> None:
+        """Go to or save preset 1-16."""
+        controls = self.coordinator.config_entry.runtime_data.controls
+        await controls.async_preset(preset, save=action == "save")
 
     # --- motion detection: the camera's own arming, so camera.enable_motion_detection works --
 

@@ -6,16 +6,32 @@ is the unique id of the entry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import probatio
 
-from .const import CONNECT_TIMEOUT, DEFAULT_PORT, DOMAIN, entry_title
+from .const import (
+    CONF_PAN_TILT,
+    CONNECT_TIMEOUT,
+    DEFAULT_PAN_TILT,
+    DEFAULT_PORT,
+    DOMAIN,
+    entry_title,
+)
+from .controls import pan_tilt_enabled
 from .discovery import CONF_CAMERA_ID
 from .protocol import (
     BadPasswordError,
@@ -28,10 +44,13 @@ from .protocol import (
     InvalidCredentialsError,
     TooManyConnectionsError,
 )
+from .protocol.cgi import CgiClient
+from .protocol.controls import CameraControls, read_alias
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    import aiohttp
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
     from homeassistant.helpers.typing import DiscoveryInfoType
@@ -55,6 +74,9 @@ CREDENTIAL_FIELDS: Final = {
 USER_SCHEMA: Final = probatio.Schema({**ADDRESS_FIELDS, **CREDENTIAL_FIELDS})
 RECONFIGURE_SCHEMA: Final = probatio.Schema(ADDRESS_FIELDS)
 REAUTH_SCHEMA: Final = probatio.Schema(CREDENTIAL_FIELDS)
+OPTIONS_SCHEMA: Final = probatio.Schema(
+    {probatio.Required(CONF_PAN_TILT, default=DEFAULT_PAN_TILT): BooleanSelector()}
+)
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
     {probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port, **CREDENTIAL_FIELDS}
 )
@@ -69,15 +91,29 @@ def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | 
 
 
 async def _async_check_camera(
-    host: str, port: int, username: str, password: str
-) -> tuple[CameraInfo | None, dict[str, str]]:
-    """Log in and verify once; the camera's info, or the form errors that explain the failure."""
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    *,
+    alias_from: aiohttp.ClientSession | None = None,
+) -> tuple[CheckedCamera | None, dict[str, str]]:
+    """Log in and verify once; the camera's info, or the form errors that explain the failure.
+
+    With `alias_from` (an HTTP session), the camera's alias is read too: `CheckedCamera.alias`.
+    """
     try:
         camera = CameraClient(host, port, username, password, timeout=CONNECT_TIMEOUT)
     except InvalidCredentialsError:
         return None, {"base": "invalid_credentials_format"}
     try:
-        return await camera.connect(), {}
+        info = await camera.connect()
+        alias = None
+        if alias_from is not None:
+            alias = await _async_read_alias(
+                camera, alias_from, host=host, port=port, username=username, password=password
+            )
+        return CheckedCamera(info, alias), {}
     except BadUserError:
         return None, {"base": "invalid_user"}
     except BadPasswordError:
@@ -98,6 +134,60 @@ async def _async_check_camera(
         await camera.close()
 
 
+# --- the camera's own name --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedCamera:
+    """A camera that answered the check: its login info and, when read, its alias."""
+
+    info: CameraInfo
+    alias: str | None = None
+
+    @property
+    def camera_id(self) -> str:
+        """The camera id (MAC address)."""
+        return self.info.camera_id
+
+    @property
+    def title(self) -> str:
+        """The entry's title: the camera's alias, else "B-Series camera <id>"."""
+        return self.alias or entry_title(self.info.camera_id)
+
+
+async def _async_read_alias(
+    camera: CameraClient,
+    http: aiohttp.ClientSession,
+    *,
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+) -> str | None:
+    """The camera's alias: op 0x0101 (with op 17) or get_params.cgi's `alias`, else None."""
+    cgi = CgiClient(http, host, port, username, password, timeout=CONNECT_TIMEOUT)
+    controls = CameraControls(camera.control, cgi)
+    try:
+        return await read_alias(controls, cgi)
+    finally:
+        controls.close()
+
+
+class BSeriesOptionsFlow(OptionsFlow):
+    """Options: whether the camera pans and tilts."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask whether the camera pans and tilts (FI8904W and FI8905W are fixed)."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, {CONF_PAN_TILT: pan_tilt_enabled(self.config_entry)}
+            ),
+        )
+
+
 class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a B-Series camera: by hand, from DHCP discovery, reauth and reconfigure."""
 
@@ -106,6 +196,12 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
 
     _discovered_host: str
     _discovered_port: int
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> BSeriesOptionsFlow:
+        """The options flow (whether the camera pans and tilts)."""
+        return BSeriesOptionsFlow()
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -117,6 +213,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input[CONF_PORT],
                 user_input[CONF_USERNAME],
                 user_input[CONF_PASSWORD],
+                alias_from=async_get_clientsession(self.hass),
             )
             if info is not None:
                 return await self._async_create_or_update(info, user_input)
@@ -154,6 +251,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input[CONF_PORT],
                 user_input[CONF_USERNAME],
                 user_input[CONF_PASSWORD],
+                alias_from=async_get_clientsession(self.hass),
             )
             if info is not None:
                 return await self._async_create_or_update(info, data)
@@ -199,6 +297,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._discovered_port,
                 user_input[CONF_USERNAME],
                 user_input[CONF_PASSWORD],
+                alias_from=async_get_clientsession(self.hass),
             )
             if info is not None:
                 return await self._async_create_or_update(info, data)
@@ -215,7 +314,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def _async_create_or_update(
-        self, info: CameraInfo, data: Mapping[str, Any]
+        self, info: CheckedCamera, data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """A new entry for a new camera; a known one only gets its new address."""
         await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
@@ -223,7 +322,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
             updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
         )
         return self.async_create_entry(
-            title=entry_title(info.camera_id),
+            title=info.title,
             data={
                 CONF_HOST: data[CONF_HOST],
                 CONF_PORT: data[CONF_PORT],

@@ -15,6 +15,10 @@ CONNECT_TIMEOUT: Final = 10.0
 RECONNECT_MIN_DELAY: Final = 1.0
 RECONNECT_MAX_DELAY: Final = 60.0
 
+# Options: whether the camera pans and tilts (FI8904W and FI8905W are fixed).
+CONF_PAN_TILT: Final = "pan_tilt"
+DEFAULT_PAN_TILT: Final = True
+
 MODEL: Final = "B-Series IP camera"
 DEFAULT_MANUFACTURER: Final = "B-Series compatible"
 # The camera id is the MAC address; its vendor prefix names the maker.

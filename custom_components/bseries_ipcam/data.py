@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .alarm_settings import AlarmSettingsCoordinator
+    from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
     from .talk import TalkEngine
@@ -21,6 +22,8 @@ class BSeriesRuntimeData:
     coordinator: BSeriesCoordinator
     feed: VideoFeed
     talk: TalkEngine
+    # Pan/tilt, presets, patrol, IR and image settings.
+    controls: BSeriesControls
     alarm_settings: AlarmSettingsCoordinator
 
 

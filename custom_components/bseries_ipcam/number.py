@@ -1,17 +1,19 @@
-"""Numbers of a B-Series camera: the sensitivity of its motion and sound detection.
+"""Numbers: image settings (brightness 0-255, contrast 0-6) and alarm sensitivities (0-9).
 
-Both stay on the camera's own 0-9 scale (see alarm_settings.py for why).
+The sensitivities stay on the camera's own 0-9 scale (see alarm_settings.py for why).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, override
+from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory
 
 from .alarm_settings import MOTION_SENSITIVITY, SOUND_SENSITIVITY, BSeriesAlarmSettingEntity
+from .controls import BSeriesControlsEntity
+from .protocol.controls import CameraParam
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -19,8 +21,75 @@ if TYPE_CHECKING:
 
     from .data import BSeriesConfigEntry
 
-# The camera's web server answers one request at a time.
 PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesNumberDescription(NumberEntityDescription):
+    """An image setting with its camera parameter number."""
+
+    param: CameraParam
+
+
+NUMBERS: Final = (
+    BSeriesNumberDescription(
+        key="brightness",
+        translation_key="brightness",
+        param=CameraParam.BRIGHTNESS,
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=0,
+        native_max_value=255,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+    ),
+    BSeriesNumberDescription(
+        key="contrast",
+        translation_key="contrast",
+        param=CameraParam.CONTRAST,
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=0,
+        native_max_value=6,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: BSeriesConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the brightness and contrast numbers, and the sensitivities the firmware has."""
+    controls = entry.runtime_data.controls
+    async_add_entities(BSeriesSettingNumber(controls, description) for description in NUMBERS)
+    settings = entry.runtime_data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmNumber(settings, description, description.field)
+        for description in ALARM_NUMBERS
+        if settings.has(description.field)
+    )
+
+
+class BSeriesSettingNumber(BSeriesControlsEntity, NumberEntity):
+    """One image setting, read at each connect and kept current by the camera's op 18."""
+
+    entity_description: BSeriesNumberDescription
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        """The camera's value."""
+        settings = self.controls.settings
+        return None if settings is None else settings.get(self.entity_description.param)
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        """Change the setting on the camera."""
+        await self.controls.async_set_param(self.entity_description.param, round(value))
+
+
+# --- alarm sensitivities ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,20 +121,6 @@ ALARM_NUMBERS: tuple[BSeriesAlarmNumberDescription, ...] = (
         field=SOUND_SENSITIVITY,
     ),
 )
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: BSeriesConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add a number for each sensitivity the camera's firmware has."""
-    settings = entry.runtime_data.alarm_settings
-    async_add_entities(
-        BSeriesAlarmNumber(settings, description, description.field)
-        for description in ALARM_NUMBERS
-        if settings.has(description.field)
-    )
 
 
 class BSeriesAlarmNumber(BSeriesAlarmSettingEntity, NumberEntity):

@@ -1,4 +1,4 @@
-"""Selects: the frame interval (the choice survives restarts) and the alarm settings with choices."""
+"""Selects: frame interval, image settings, pan/tilt preset and patrol, alarm settings."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ from homeassistant.const import EntityCategory
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .alarm_settings import ALARM_PRESET, INPUT_LEVEL, BSeriesAlarmSettingEntity
+from .controls import PATROL_OPTIONS, BSeriesControlsEntity
 from .entity import BSeriesEntity
 from .protocol import FrameInterval
+from .protocol.controls import PRESETS, CameraParam, PowerMode, Resolution
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -38,12 +42,118 @@ async def async_setup_entry(
     async_add_entities(
         [BSeriesFrameIntervalSelect(entry.runtime_data.coordinator, FRAME_INTERVAL_SELECT)]
     )
+    # Camera controls: resolution and power-line mode; preset and patrol on pan/tilt cameras.
+    controls = entry.runtime_data.controls
+    entities: list[SelectEntity] = [
+        BSeriesSettingSelect(controls, description) for description in SETTING_SELECTS
+    ]
+    if controls.pan_tilt:
+        entities += [
+            BSeriesPresetSelect(controls, PRESET_SELECT),
+            BSeriesPatrolSelect(controls, PATROL_SELECT),
+        ]
+    async_add_entities(entities)
+    # Alarm settings the firmware has; the preset on alarm only on pan/tilt cameras.
     settings = entry.runtime_data.alarm_settings
     async_add_entities(
         BSeriesAlarmSelect(settings, description, description.field)
         for description in ALARM_SELECTS
-        if settings.has(description.field)
+        if settings.has(description.field) and (controls.pan_tilt or not description.pan_tilt)
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesSettingSelectDescription(SelectEntityDescription):
+    """An image setting whose camera values have option names."""
+
+    param: CameraParam
+    values: Mapping[str, int]
+
+
+SETTING_SELECTS: Final = (
+    BSeriesSettingSelectDescription(
+        key="resolution",
+        translation_key="resolution",
+        entity_category=EntityCategory.CONFIG,
+        param=CameraParam.RESOLUTION,
+        values={"320x240": Resolution.QVGA, "640x480": Resolution.VGA},
+        options=["320x240", "640x480"],
+    ),
+    BSeriesSettingSelectDescription(
+        key="power_line_mode",
+        translation_key="power_line_mode",
+        entity_category=EntityCategory.CONFIG,
+        param=CameraParam.MODE,
+        values={"50hz": PowerMode.HZ_50, "60hz": PowerMode.HZ_60, "outdoor": PowerMode.OUTDOOR},
+        options=["50hz", "60hz", "outdoor"],
+    ),
+)
+PRESET_SELECT: Final = SelectEntityDescription(
+    key="ptz_preset",
+    translation_key="ptz_preset",
+    options=[str(preset) for preset in PRESETS],
+)
+PATROL_SELECT: Final = SelectEntityDescription(
+    key="ptz_patrol", translation_key="ptz_patrol", options=list(PATROL_OPTIONS)
+)
+
+
+class BSeriesSettingSelect(BSeriesControlsEntity, SelectEntity):
+    """Resolution or power-line mode, from the camera's settings."""
+
+    entity_description: BSeriesSettingSelectDescription
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The camera's value by name (None for a value without one)."""
+        settings = self.controls.settings
+        if settings is None:
+            return None
+        value = settings.get(self.entity_description.param)
+        return next((k for k, v in self.entity_description.values.items() if v == value), None)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Change the setting on the camera."""
+        description = self.entity_description
+        await self.controls.async_set_param(description.param, description.values[option])
+
+
+class BSeriesPresetSelect(BSeriesControlsEntity, SelectEntity):
+    """Go to a preset position (1-16); shows the last one chosen here."""
+
+    _needs_settings = False
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The preset last gone to from Home Assistant."""
+        preset = self.controls.preset
+        return None if preset is None else str(preset)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Go to the preset."""
+        await self.controls.async_preset(int(option))
+
+
+class BSeriesPatrolSelect(BSeriesControlsEntity, SelectEntity):
+    """Patrol off, horizontal, vertical or both: what was last asked for (no read-back)."""
+
+    _attr_assumed_state = True
+    _needs_settings = False
+
+    @property
+    @override
+    def current_option(self) -> str:
+        """The patrol last asked for."""
+        return self.controls.patrol
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Start or stop the patrol."""
+        await self.controls.async_patrol(option)
 
 
 class BSeriesFrameIntervalSelect(BSeriesEntity, SelectEntity, RestoreEntity):
@@ -76,8 +186,7 @@ class BSeriesFrameIntervalSelect(BSeriesEntity, SelectEntity, RestoreEntity):
 
 # --- alarm settings with choices ---------------------------------------------------------------
 
-# Presets 1-16 of pan/tilt cameras; 0 means "stay where it is".
-PRESET_COUNT: Final = 16
+# alarm_preset 0 means "stay where it is"; 1-16 are the pan/tilt presets.
 NO_PRESET: Final = "none"
 
 
@@ -87,6 +196,8 @@ class BSeriesAlarmSelectDescription(SelectEntityDescription):
 
     field: str
     values: dict[str, int]
+    # Only on cameras that pan and tilt (the entry's pan/tilt option).
+    pan_tilt: bool = False
 
 
 ALARM_SELECTS: tuple[BSeriesAlarmSelectDescription, ...] = (
@@ -102,9 +213,10 @@ ALARM_SELECTS: tuple[BSeriesAlarmSelectDescription, ...] = (
         key="alarm_preset",
         translation_key="alarm_preset",
         entity_category=EntityCategory.CONFIG,
-        options=[NO_PRESET, *(str(n) for n in range(1, PRESET_COUNT + 1))],
+        options=[NO_PRESET, *(str(n) for n in PRESETS)],
         field=ALARM_PRESET,
-        values={NO_PRESET: 0, **{str(n): n for n in range(1, PRESET_COUNT + 1)}},
+        values={NO_PRESET: 0, **{str(n): n for n in PRESETS}},
+        pan_tilt=True,
     ),
 )
 

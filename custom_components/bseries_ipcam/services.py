@@ -10,11 +10,23 @@ from homeassistant.helpers import selector, service
 import probatio
 
 from .const import DOMAIN
+from .protocol.controls import Direction
 
 SERVICE_SET_FRAME_INTERVAL: Final = "set_frame_interval"
 SERVICE_TALK: Final = "talk"
 ATTR_INTERVAL: Final = "interval"
 ATTR_MEDIA: Final = "media"
+# Camera controls: pan/tilt moves and presets.
+SERVICE_PTZ: Final = "ptz"
+SERVICE_PTZ_PRESET: Final = "ptz_preset"
+ATTR_MOVEMENT: Final = "movement"
+ATTR_TRAVEL_TIME: Final = "travel_time"
+ATTR_PRESET: Final = "preset"
+ATTR_ACTION: Final = "action"
+DEFAULT_TRAVEL_TIME: Final = 0.5
+MOVEMENTS: Final = [direction.value for direction in Direction]
+PRESET_GO: Final = "go"
+PRESET_ACTIONS: Final = [PRESET_GO, "save"]
 
 
 @callback
@@ -39,4 +51,30 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         },
         func="async_talk",
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_PTZ,
+        entity_domain=Platform.CAMERA,
+        schema={
+            probatio.Required(ATTR_MOVEMENT): probatio.In(MOVEMENTS),
+            probatio.Optional(ATTR_TRAVEL_TIME, default=DEFAULT_TRAVEL_TIME): probatio.All(
+                probatio.Coerce(float), probatio.Range(min=0.1, max=10)
+            ),
+        },
+        func="async_ptz",
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_PTZ_PRESET,
+        entity_domain=Platform.CAMERA,
+        schema={
+            probatio.Required(ATTR_PRESET): probatio.All(
+                probatio.Coerce(int), probatio.Range(min=1, max=16)
+            ),
+            probatio.Optional(ATTR_ACTION, default=PRESET_GO): probatio.In(PRESET_ACTIONS),
+        },
+        func="async_ptz_preset",
     )

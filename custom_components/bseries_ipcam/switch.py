@@ -1,12 +1,19 @@
-"""Switches of a B-Series camera: arming its alarms, as stored in the camera's own settings."""
+"""Switches: flip, mirror and IR; and the arming of the camera's alarms (its own settings).
+
+Flip and mirror are image settings the camera reports; IR is not.
+
+The camera has no way to tell its IR state, so the IR switch shows what was last asked for
+(`assumed_state`), restored across restarts; its first state after setup is unknown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from .alarm_settings import (
     INPUT_ARMED,
@@ -15,6 +22,8 @@ from .alarm_settings import (
     SOUND_ARMED,
     BSeriesAlarmSettingEntity,
 )
+from .controls import BSeriesControlsEntity
+from .protocol.controls import FLIP_BIT, MIRROR_BIT, CameraParam
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -22,8 +31,113 @@ if TYPE_CHECKING:
 
     from .data import BSeriesConfigEntry
 
-# The camera's web server answers one request at a time.
 PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesFlipDescription(SwitchEntityDescription):
+    """A bit of the camera's flip parameter."""
+
+    bit: int
+
+
+FLIP_SWITCHES: Final = (
+    BSeriesFlipDescription(
+        key="flip", translation_key="flip", bit=FLIP_BIT, entity_category=EntityCategory.CONFIG
+    ),
+    BSeriesFlipDescription(
+        key="mirror",
+        translation_key="mirror",
+        bit=MIRROR_BIT,
+        entity_category=EntityCategory.CONFIG,
+    ),
+)
+IR_SWITCH: Final = SwitchEntityDescription(key="infrared", translation_key="infrared")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: BSeriesConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the flip, mirror and IR switches."""
+    controls = entry.runtime_data.controls
+    async_add_entities(
+        [
+            *(BSeriesFlipSwitch(controls, description) for description in FLIP_SWITCHES),
+            BSeriesInfraredSwitch(controls, IR_SWITCH),
+        ]
+    )
+    settings = entry.runtime_data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmSwitch(settings, description, description.field)
+        for description in ALARM_SWITCHES
+        if settings.has(description.field)
+    )
+
+
+class BSeriesFlipSwitch(BSeriesControlsEntity, SwitchEntity):
+    """Flip (upside down) or mirror (left to right), from the camera's settings."""
+
+    entity_description: BSeriesFlipDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether the camera's picture is flipped / mirrored."""
+        settings = self.controls.settings
+        return None if settings is None else bool(settings.flip_value & self.entity_description.bit)
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Set the bit."""
+        await self._async_set(on=True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Clear the bit."""
+        await self._async_set(on=False)
+
+    async def _async_set(self, *, on: bool) -> None:
+        settings = self.controls.settings
+        current = settings.flip_value if settings is not None else 0
+        bit = self.entity_description.bit
+        value = current | bit if on else current & ~bit
+        await self.controls.async_set_param(CameraParam.FLIP, value)
+
+
+class BSeriesInfraredSwitch(BSeriesControlsEntity, SwitchEntity, RestoreEntity):
+    """IR LEDs on (auto) or off: what was last asked for, since the camera cannot tell."""
+
+    _attr_assumed_state = True
+    _needs_settings = False
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last state; it is not sent again (the camera keeps its own)."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if self.controls.ir_on is None and last is not None and last.state in {STATE_ON, STATE_OFF}:
+            self.controls.ir_on = last.state == STATE_ON
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """What was last asked for (None before anything was)."""
+        return self.controls.ir_on
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """IR on (auto: the camera switches the LEDs by its light sensor)."""
+        await self.controls.async_set_ir(True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """IR off (e.g. behind a window)."""
+        await self.controls.async_set_ir(False)
+
+
+# --- alarm arming ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,20 +173,6 @@ ALARM_SWITCHES: tuple[BSeriesAlarmSwitchDescription, ...] = (
         field=OUTPUT_LINKAGE,
     ),
 )
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: BSeriesConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add a switch for each alarm setting the camera's firmware has."""
-    settings = entry.runtime_data.alarm_settings
-    async_add_entities(
-        BSeriesAlarmSwitch(settings, description, description.field)
-        for description in ALARM_SWITCHES
-        if settings.has(description.field)
-    )
 
 
 class BSeriesAlarmSwitch(BSeriesAlarmSettingEntity, SwitchEntity):

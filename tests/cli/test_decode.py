@@ -182,7 +182,7 @@ def test_unknown_opcode_and_secrets(tmp_path: Path, capsys: pytest.CaptureFixtur
     path = tmp_path / "mixed.bin"
     path.write_bytes(
         KeepAlive().to_bytes()
-        + encode_frame(Channel.CONTROL, 0x0101, b"\x01\x02\x03")
+        + encode_frame(Channel.CONTROL, 0x0102, b"\x01\x02\x03")
         + PeerCameraList(b"cam2\0admin\0hunter2\0".ljust(1152, b"\0")).to_bytes()
         + InitReq("00626E4E72BF", "admin", "hunter2", "10.0.0.2").to_bytes()
     )
@@ -195,7 +195,7 @@ def test_unknown_opcode_and_secrets(tmp_path: Path, capsys: pytest.CaptureFixtur
         "init_req",
     ]
     unknown = records[1]
-    assert (unknown["offset"], unknown["opcode"], unknown["text_length"]) == (23, 0x0101, 3)
+    assert (unknown["offset"], unknown["opcode"], unknown["text_length"]) == (23, 0x0102, 3)
     assert records[2]["data"] == "***"
     assert records[2]["data_length"] == 1152
     assert records[3]["password"] == "***"

@@ -70,7 +70,8 @@ def sim_users() -> dict[str, SimUser]:
 @pytest.fixture
 def simulator_config(sim_users: dict[str, SimUser]) -> SimulatorConfig:
     """The simulated camera, with accounts the test can change."""
-    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID)
+    # No alias: the entry keeps its "B-Series camera <id>" title (test_controls gives one).
+    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="")
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ import pytest
 from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import DDNS_PASSWORD, FTP_PASSWORD, MAIL_PASSWORD, PPPOE_PASSWORD, WIFI_KEY
+from bseries_sim.personas import persona_config
 from custom_components.bseries_ipcam.alarm_settings import SETTINGS_REFRESH
+from custom_components.bseries_ipcam.const import CONF_PAN_TILT
 from custom_components.bseries_ipcam.protocol import AlarmType
 from custom_components.bseries_ipcam.protocol.const import Privilege, ResultCode
 
@@ -313,7 +315,7 @@ class TestFirmwareWithoutSoundDetection:
 
     @pytest.fixture
     def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, sound_detection=False)
+        return persona_config("no-sound", users=sim_users, camera_id=CAMERA_ID)
 
     async def test_no_sound_entities(
         self, hass: HomeAssistant, loaded_entry: MockConfigEntry
@@ -323,3 +325,15 @@ class TestFirmwareWithoutSoundDetection:
         assert entity(hass, "event", "sound_event") is None
         assert entity(hass, "switch", "motion_detection") is not None
         assert entity(hass, "event", "motion_event") is not None
+
+
+async def test_preset_on_alarm_only_on_pan_tilt_cameras(
+    hass: HomeAssistant, simulator: CameraSimulator, config_entry: MockConfigEntry
+) -> None:
+    """With the entry's "pans and tilts" option off, there is no preset to move to on alarm."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_PAN_TILT: False})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert entity(hass, "select", "alarm_preset") is None
+    assert entity(hass, "select", "alarm_input_level") is not None

@@ -22,6 +22,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import probatio
 import pytest
 
+from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from custom_components.bseries_ipcam import discovery
 from custom_components.bseries_ipcam.const import DOMAIN
@@ -44,6 +45,15 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+
+
+ALIAS = "Porch"
+
+
+@pytest.fixture
+def simulator_config(sim_users: dict[str, SimUser]) -> SimulatorConfig:
+    """The simulated camera, named: its search answer carries the name."""
+    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias=ALIAS)
 
 
 @pytest.fixture
@@ -95,13 +105,14 @@ async def test_search_at_start_offers_the_camera(
     await wait_until(lambda: discovery_flows(hass))
     (flow,) = discovery_flows(hass)
     assert flow["step_id"] == "discovery_confirm"
-    assert flow["context"]["title_placeholders"] == {"name": f"Simulated camera ({TITLE})"}
+    assert flow["context"]["title_placeholders"] == {"name": f"{ALIAS} ({TITLE})"}
     assert flow["context"]["unique_id"] == CAMERA_ID
 
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_USERNAME: DEFAULT_USER, CONF_PASSWORD: DEFAULT_PASSWORD}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == ALIAS  # the camera's own name titles new entries
     assert result["data"] == {
         CONF_HOST: HOST,
         CONF_PORT: simulator.port,

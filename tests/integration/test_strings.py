@@ -42,7 +42,15 @@ def test_every_key_in_use_is_translated() -> None:
     assert exceptions == strings["exceptions"].keys()
 
     icons = _load("icons.json")["entity"]
-    for platform in ("binary_sensor", "event", "media_player", "number", "select", "switch"):
+    for platform in (
+        "binary_sensor",
+        "event",
+        "media_player",
+        "select",
+        "button",
+        "number",
+        "switch",
+    ):
         source = (PACKAGE / f"{platform}.py").read_text()
         entities = set(re.findall(r'translation_key[=:]\s*"(\w+)"', source))
         assert entities == strings["entity"][platform].keys(), platform
@@ -54,4 +62,4 @@ def test_every_key_in_use_is_translated() -> None:
     assert services == set(re.findall(r"^(\w+):$", services_yaml, re.MULTILINE))
 
     steps = set(re.findall(r'step_id="(\w+)"', flow))
-    assert steps == strings["config"]["step"].keys()
+    assert steps == strings["config"]["step"].keys() | strings["options"]["step"].keys()

@@ -21,6 +21,12 @@ from custom_components.bseries_ipcam.protocol.const import (
     Privilege,
     ResultCode,
 )
+from custom_components.bseries_ipcam.protocol.controls import (
+    RESOLUTION_SIZES,
+    ImageSettings,
+    PowerMode,
+    Resolution,
+)
 from custom_components.bseries_ipcam.protocol.framing import Frame, FrameDecoder, split_frames
 from custom_components.bseries_ipcam.protocol.messages import (
     AlarmNotify,
@@ -71,7 +77,7 @@ EXPECTED: dict[str, list[Command] | None] = {
     "control/talk_start_req.bin": [TalkStartReq(1)],
     "control/talk_start_resp.bin": [TalkStartResp(ResultCode.OK, 0x38F6267D)],
     "control/params_fetch_req-op16.bin": [ParamsFetchReq()],
-    "control/params_resp-op17.bin": [ParamsResp(32, 163, 0, 2, 2, b"\x00\x00\x00")],
+    "control/params_resp-op17.bin": [ParamsResp(32, 163, 0, 2, 2, 0, b"\x00\x00")],
     "control/alarm_notify.bin": [AlarmNotify(AlarmType.SOUND, (0, 0, 100, 100))],
     "av/av_login_req.bin": [AvLoginReq(0x58EA5800)],
     "av/video_data.bin": None,
@@ -254,3 +260,17 @@ def test_discovery_channel() -> None:
     (frame,) = split_frames(read("discovery/search_req.bin"))
     assert frame.channel is Channel.DISCOVERY
     assert frame.text == b"\x00\x00\x00\x01"
+
+
+def test_op17_capture_is_vga_outdoor_not_flipped() -> None:
+    # Offset 4 is an unknown byte (2 here), offset 5 the flip: not "mirrored".
+    (command,) = decode_file("control/params_resp-op17.bin")
+    assert isinstance(command, ParamsResp)
+    settings = ImageSettings.from_params(command)
+    assert RESOLUTION_SIZES[Resolution(settings.resolution)] == (640, 480)
+    assert (settings.brightness, settings.contrast) == (163, 0)
+    assert settings.mode == PowerMode.OUTDOOR
+    assert not settings.flip
+    assert not settings.mirror
+    assert settings.unknown == 2
+    assert settings.extra == b"\x00\x00"

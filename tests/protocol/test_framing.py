@@ -431,7 +431,7 @@ def test_registered_commands_cover_every_channel() -> None:
     names = {cls.__name__ for _, _, cls in REGISTERED}
     assert {"LoginResp", "VideoData", "AudioData", "SearchResp", "InitReq"} <= names
     assert command_type(Channel.CONTROL, ControlOp.RESERVED_15) is None
-    assert command_type(Channel.CONTROL, 0x0101) is None
+    assert command_type(Channel.CONTROL, 0x0102) is None
     for channel, op, cls in REGISTERED:
         assert cls.CHANNEL is channel
         assert op == cls.OPCODE

@@ -44,6 +44,7 @@ from custom_components.bseries_ipcam.protocol.messages import (
     AudioStartResp,
     AvKeepAlive,
     AvLoginReq,
+    CameraAlias,
     Command,
     DecoderControl,
     InitReq,
@@ -145,10 +146,12 @@ STRATEGIES: dict[type[Command], st.SearchStrategy[Command]] = {
         brightness=u8,
         contrast=u8,
         mode=u8,
+        unknown=u8,
         flip=u8,
         extra=st.binary(max_size=8),
     ),
     ParamChanged: st.builds(ParamChanged, param=u8, value=u8),
+    CameraAlias: st.builds(CameraAlias, text=st.binary(max_size=200)),
     ParamSet: st.builds(ParamSet, param=u8, value=u8),
     AlarmNotify: st.builds(
         AlarmNotify,
@@ -249,7 +252,7 @@ def round_trip(command: Command) -> Command:
 
 def test_strategies_cover_every_command_class() -> None:
     classes = all_command_classes()
-    assert len(classes) == 31
+    assert len(classes) == 32
     assert set(STRATEGIES) == classes
     for cls in classes:
         assert command_type(cls.CHANNEL, cls.OPCODE) is cls
@@ -427,15 +430,15 @@ def test_alarm_notify_forms() -> None:
 
 
 def test_params_resp_keeps_extra_bytes() -> None:
-    decoded = _decode_text(Channel.CONTROL, 17, bytes([8, 100, 4, 1, 3, 9, 9]))
-    assert decoded == ParamsResp(8, 100, 4, 1, 3, b"\x09\x09")
+    decoded = _decode_text(Channel.CONTROL, 17, bytes([8, 100, 4, 1, 7, 3, 0x1E, 0]))
+    assert decoded == ParamsResp(8, 100, 4, 1, 7, 3, b"\x1e\x00")
     with pytest.raises(ProtocolError):
-        _decode_text(Channel.CONTROL, 17, b"\x01\x02\x03\x04")
+        _decode_text(Channel.CONTROL, 17, b"\x01\x02\x03\x04\x05")
 
 
 @pytest.mark.parametrize(
     ("channel", "opcode"),
-    [(Channel.CONTROL, 0x0101), (Channel.CONTROL, 15), (Channel.AV, 9), (Channel.DISCOVERY, 7)],
+    [(Channel.CONTROL, 0x0102), (Channel.CONTROL, 15), (Channel.AV, 9), (Channel.DISCOVERY, 7)],
 )
 def test_unknown_opcode(channel: Channel, opcode: int) -> None:
     data = encode_frame(channel, opcode, b"\x00secret\xff")
@@ -642,3 +645,19 @@ def test_error_hierarchy() -> None:
     assert issubclass(AuthenticationError, CameraResponseError)
     assert str(CameraResponseError(5, "custom")) == "custom"
     assert CameraResponseError(5, "custom").result == 5
+
+
+def test_camera_alias() -> None:
+    clone = CameraAlias.for_alias("IPCamera")
+    assert len(clone.encode_text()) == 137
+    decoded = _decode_text(Channel.CONTROL, 0x0101, clone.encode_text())
+    assert decoded == clone
+    assert isinstance(decoded, CameraAlias)
+    assert decoded.alias == "IPCamera"
+    assert CameraAlias(b"\x01Door\0").alias == "Door"
+    # Too short to hold a whole alias field, not printable, or empty: no alias.
+    assert CameraAlias(b"\x01" + b"A" * 10).alias is None
+    assert CameraAlias(bytes(range(8))).alias is None
+    assert CameraAlias(b"").alias is None
+    assert CameraAlias(b"\x01   \0").alias is None
+    assert "Door" not in repr(CameraAlias(b"\x01Door\0"))

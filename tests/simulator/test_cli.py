@@ -245,3 +245,18 @@ async def test_python_dash_m_without_home_assistant() -> None:
     assert process.returncode == 0, err.decode()
     assert b"--control-http" in out
     assert err.strip() == b"False"
+
+
+def test_persona_option() -> None:
+    clone = config_from_args(build_parser().parse_args(["--persona", "clone"]))
+    assert clone.alias_before_params
+    assert clone.http_malformed_header
+    assert clone.alias == "IPCamera"
+    assert clone.camera_id == "00656E0A0B0C"
+    named = config_from_args(build_parser().parse_args(["--persona", "clone", "--alias", "Hall"]))
+    assert named.alias == "Hall"
+    assert named.header_reserved == 0xAA
+    plain = config_from_args(build_parser().parse_args(["--persona", "cgi-only"]))
+    assert plain.ignore_decoder_op
+    assert plain.ignore_param_set_op
+    assert plain.alias == SimulatorConfig().alias

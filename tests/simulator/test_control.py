@@ -124,7 +124,7 @@ async def test_unknown_and_keepalive_are_ignored(
     await client.send(DecoderControl(94))
     await client.send(ParamsFetchReq())
     params = await client.read_type(ParamsResp)
-    assert params.resolution == 8  # 160x120 in the test config
+    assert params.resolution == 32  # the camera's setting; frames are the config's size
     await sim.wait_for(lambda: bool(sim.commands(ParamsFetchReq)))
     assert sim.commands(DecoderControl) == [DecoderControl(94)]
 
@@ -136,7 +136,7 @@ async def test_params_vga(make_sim, clients: list[RawClient]) -> None:
     await client.send(ParamsFetchReq())
     params = await client.read_type(ParamsResp)
     assert params.resolution == 32
-    assert len(params.encode_text()) == 7
+    assert len(params.encode_text()) == 8
 
 
 async def test_start_responses_six_then_two_bytes(

@@ -71,6 +71,8 @@ class ControlOp(IntEnum):
     ALARM_NOTIFY = 25
     PEER_CAMERA_LIST = 28
     KEEP_ALIVE = 255
+    # A clone firmware answers op 16 with this first: u8, the camera's alias, unknown bytes.
+    CAMERA_ALIAS = 0x0101
 
 
 class AvOp(IntEnum):

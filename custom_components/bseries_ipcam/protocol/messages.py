@@ -491,7 +491,12 @@ class ParamsFetchReq(Command):
 @_register
 @dataclass(frozen=True, slots=True)
 class ParamsResp(Command):
-    """Op 17: image parameters, 7-8 bytes; the bytes past the five known ones are kept."""
+    """Op 17: image parameters, 6 fixed bytes and (on the wire) 2 more of unknown meaning.
+
+    resolution (8 = 320x240, 32 = 640x480, 2 = 160x120 on some firmware), brightness 0-255,
+    contrast 0-6, mode (0 = 50 Hz, 1 = 60 Hz, 2 = outdoor), an unknown byte (2 and 7 seen),
+    flip (bit 0 flip, bit 1 mirror); the bytes after those are kept raw in `extra`.
+    """
 
     CHANNEL = Channel.CONTROL
     OPCODE = ControlOp.PARAMS_RESP
@@ -500,22 +505,60 @@ class ParamsResp(Command):
     brightness: int = 0
     contrast: int = 0
     mode: int = 0
+    unknown: int = 0
     flip: int = 0
     extra: bytes = b""
 
     @override
     def encode_text(self) -> bytes:
-        return (
-            bytes((self.resolution, self.brightness, self.contrast, self.mode, self.flip))
-            + self.extra
-        )
+        fixed = (self.resolution, self.brightness, self.contrast, self.mode, self.unknown)
+        return bytes((*fixed, self.flip)) + self.extra
 
     @classmethod
     @override
     def decode_text(cls, reader: _TextReader) -> Self:
-        values = reader.raw(5)
-        resolution, brightness, contrast, mode, flip = values
-        return cls(resolution, brightness, contrast, mode, flip, reader.raw(reader.remaining))
+        resolution, brightness, contrast, mode, unknown, flip = reader.raw(6)
+        extra = reader.raw(reader.remaining)
+        return cls(resolution, brightness, contrast, mode, unknown, flip, extra)
+
+
+@_register
+@dataclass(frozen=True, slots=True)
+class CameraAlias(Command):
+    """Op 0x0101 (a clone, before op 17): u8, the camera's alias NUL padded, unknown bytes.
+
+    `alias` is None when the text is too short to hold one or what is there is not printable.
+    """
+
+    CHANNEL = Channel.CONTROL
+    OPCODE = ControlOp.CAMERA_ALIAS
+    ALIAS_FIELD_SIZE: ClassVar[int] = 21
+
+    text: bytes = field(default=b"", repr=False)
+
+    @property
+    def alias(self) -> str | None:
+        """The camera's name, if the text carries one."""
+        field_bytes = self.text[1 : 1 + self.ALIAS_FIELD_SIZE]
+        if b"\0" not in field_bytes and len(self.text) <= self.ALIAS_FIELD_SIZE:
+            return None
+        name = decode_name(field_bytes).strip()
+        return name if name and name.isprintable() else None
+
+    @classmethod
+    def for_alias(cls, alias: str, size: int = 137) -> CameraAlias:
+        """The clone's 137-byte text for `alias` (unknown bytes zero)."""
+        field_bytes = encode_name(alias, cls.ALIAS_FIELD_SIZE)
+        return cls((b"\x01" + field_bytes).ljust(size, b"\0"))
+
+    @override
+    def encode_text(self) -> bytes:
+        return self.text
+
+    @classmethod
+    @override
+    def decode_text(cls, reader: _TextReader) -> Self:
+        return cls(reader.raw(reader.remaining))
 
 
 @dataclass(frozen=True, slots=True)

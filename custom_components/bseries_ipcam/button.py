@@ -1,0 +1,107 @@
+"""Pan/tilt buttons in picture terms (up, down, left, right, four diagonals) and center.
+
+Each press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of the
+picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
+`protocol.controls.move_command`. The diagonals are disabled by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, override
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+
+from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
+from .protocol.controls import Direction
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .data import BSeriesConfigEntry
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesButtonDescription(ButtonEntityDescription):
+    """A pan/tilt button: a direction, or None for center."""
+
+    direction: Direction | None = None
+
+
+BUTTONS: Final = (
+    BSeriesButtonDescription(
+        key="ptz_up",
+        translation_key="ptz_up",
+        direction=Direction.UP,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_down",
+        translation_key="ptz_down",
+        direction=Direction.DOWN,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_left",
+        translation_key="ptz_left",
+        direction=Direction.LEFT,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_right",
+        translation_key="ptz_right",
+        direction=Direction.RIGHT,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_up_left",
+        translation_key="ptz_up_left",
+        direction=Direction.UP_LEFT,
+        entity_registry_enabled_default=False,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_up_right",
+        translation_key="ptz_up_right",
+        direction=Direction.UP_RIGHT,
+        entity_registry_enabled_default=False,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_down_left",
+        translation_key="ptz_down_left",
+        direction=Direction.DOWN_LEFT,
+        entity_registry_enabled_default=False,
+    ),
+    BSeriesButtonDescription(
+        key="ptz_down_right",
+        translation_key="ptz_down_right",
+        direction=Direction.DOWN_RIGHT,
+        entity_registry_enabled_default=False,
+    ),
+    BSeriesButtonDescription(key="ptz_center", translation_key="ptz_center"),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: BSeriesConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the pan/tilt buttons, unless the user says the camera is fixed."""
+    controls = entry.runtime_data.controls
+    if controls.pan_tilt:
+        async_add_entities(BSeriesPanTiltButton(controls, description) for description in BUTTONS)
+
+
+class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
+    """Moves the camera's view one way for a moment, or centers it."""
+
+    entity_description: BSeriesButtonDescription
+    _needs_settings = False
+
+    @override
+    async def async_press(self) -> None:
+        """Move (then stop) or center."""
+        direction = self.entity_description.direction
+        if direction is None:
+            await self.controls.async_center()
+        else:
+            await self.controls.async_move(direction, BUTTON_TRAVEL_TIME)
