@@ -14,6 +14,7 @@ from typing import Any
 from custom_components.bseries_ipcam.protocol import BSeriesError
 
 from . import camera, controls, decode, simulate
+from . import camera, decode, discover, simulate
 from .output import PROG, CliError, ExitCode, describe_error, error
 
 type Result = int | Coroutine[Any, Any, int]
@@ -148,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     camera.add_camera_arguments(settings)
     controls.add_settings_arguments(settings)
+    discovery = _add_command(
+        commands,
+        "discover",
+        discover.run_discover,
+        "list the cameras that answer a UDP search (MO_I) on the network",
+        "Send one UDP search (MO_I) and list every camera that answers: its id, address and "
+        "port, name and firmware. By default the search goes to the broadcast address "
+        f"{discover.BROADCAST}, which reaches this machine's networks only; give --target to "
+        "search a camera's own address or the broadcast address of another network.",
+    )
+    discover.add_discover_arguments(discovery)
 
     decoder = _add_command(
         commands,

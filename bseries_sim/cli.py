@@ -102,7 +102,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "--persona",
         choices=sorted(PERSONAS),
         default="foscam",
-        help="firmware to play: foscam (the captures), clone, cgi-only (default %(default)s)",
+        help="firmware to play: foscam (the captures), clone, cgi-only, no-sound (default %(default)s)",
+    )
+    add(
+        "--discovery-port",
+        type=int,
+        default=0,
+        help="UDP port that answers MO_I searches (default: any free one; -1: none)",
     )
     add("-v", "--verbose", action="store_true", help="log at debug level")
     return parser
@@ -140,6 +146,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         max_av_connections=args.max_av_connections,
         keepalive_interval=args.keepalive,
         control_endpoints=args.control_http,
+        discovery_port=args.discovery_port if args.discovery_port >= 0 else None,
     )
 
 
@@ -162,6 +169,10 @@ def banner(sim: CameraSimulator) -> str:
         f"  probe: bseries-ipcam probe {sim.host}:{sim.port} --user {user} --password {password}",
         f"  MJPEG: {sim.url}/videostream.cgi?user={user}&pwd={password}",
     ]
+    if sim.discovery_port is not None:
+        lines.append(
+            f"  discovery: bseries-ipcam discover --target {sim.host}:{sim.discovery_port}"
+        )
     if config.control_endpoints:
         lines.append(f"  triggers: {sim.url}/sim/alarm?type=motion  {sim.url}/sim/fault?name=drop")
     lines.append("  type help for commands, quit or Ctrl+C to stop")

@@ -30,6 +30,7 @@ faults:  drop | drop-av | stall | resume | clear
 camera:  param NAME VALUE                         resolution|brightness|contrast|mode|flip
                                                   (or its number), as another client would
          decoder CODE                             a decoder_control.cgi command code
+settings: set-alarm NAME VALUE                   as set_alarm.cgi, e.g. set-alarm motion_armed 0
 other:   status | help | quit"""
 
 _PARAMS: Final = {"resolution": 0, "brightness": 1, "contrast": 2, "mode": 3, "flip": 5}
@@ -131,6 +132,10 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             code = int(_number(arg))
             sim.decoder_control(code)
             return f"decoder command {code} done"
+        case "set-alarm":
+            field, _, value = arg.partition(" ")
+            sim.set_alarm(**{field: int(_number(value.strip()))})
+            return f"alarm setting {field} set to {value.strip()}"
         case "status":
             return json.dumps(sim.stats.as_dict())
         case "help":

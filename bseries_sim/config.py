@@ -50,6 +50,7 @@ class SimulatorConfig:
     `frames` replaces the drawn JPEGs with fixed ones (sent in turn), e.g. for benchmarks.
     `control_endpoints` enables the unauthenticated `/sim/...` HTTP endpoints that trigger
     alarms and faults from other processes.
+    `discovery_port` is the UDP port it answers MO_I searches on (0: any free one, None: none).
     """
 
     host: str = DEFAULT_HOST
@@ -92,6 +93,9 @@ class SimulatorConfig:
     # A firmware that ignores op 14 (decoder control) and op 19 (params set).
     ignore_decoder_op: bool = False
     ignore_param_set_op: bool = False
+    discovery_port: int | None = 0
+    # Newer firmware detects sound (alarm_sounddetect_* in get_params.cgi); older has none.
+    sound_detection: bool = True
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from custom_components.bseries_ipcam.protocol.const import Privilege
 
+from .alarm import apply_set_alarm
 from .params import render_vars
 from .recording import FrameEvent
 
@@ -174,6 +175,8 @@ class HttpHandler:
             "/get_camera_params.cgi": self._get_camera_params,
             "/camera_control.cgi": self._camera_control,
             "/decoder_control.cgi": self._decoder_control,
+            # --- alarm settings ---
+            "/set_alarm.cgi": self._set_alarm,
         }
         handler = routes.get(path)
         if handler is None:
@@ -260,6 +263,16 @@ class HttpHandler:
         self._state.decoder_control(command, onestep=request.query.get("onestep") == "1")
         await self._send_text(200, "OK", "ok.\n")
 
+    # --- alarm settings ----------------------------------------------------------------------
+
+    async def _set_alarm(self, request: HttpRequest) -> None:
+        changed = apply_set_alarm(self._state.config, self._state.params, request.query)
+        if changed is None:
+            await self._send_text(200, "OK", "error: illegal params.\n")
+            return
+        _LOGGER.debug("set_alarm.cgi changed %s", ", ".join(changed))
+        await self._send_text(200, "OK", "ok.\n")
+
     async def _videostream(self, request: HttpRequest) -> None:
         state = self._state
         stats = state.stats
@@ -343,6 +356,7 @@ _PRIVILEGE_NEEDED: Final = {
     "/get_params.cgi": Privilege.ADMINISTRATOR,
     "/camera_control.cgi": Privilege.OPERATOR,
     "/decoder_control.cgi": Privilege.OPERATOR,
+    "/set_alarm.cgi": Privilege.ADMINISTRATOR,
 }
 
 

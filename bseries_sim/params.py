@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Final
 
 from custom_components.bseries_ipcam.protocol.const import Privilege
 
+from .alarm import alarm_params
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -97,6 +99,8 @@ def default_params(config: SimulatorConfig) -> dict[str, ParamValue]:
             "upnp_enable": 0,
         }
     )
+    # --- alarm settings (alarm.py: set_alarm.cgi, arming) ---
+    params.update(alarm_params(config))
     return params
 
 

@@ -6,6 +6,8 @@
   HTTP header line without a colon.
 - `cgi-only`: a firmware that ignores op 14 (decoder control) and op 19 (params set); only the
   CGIs move the camera and change its settings.
+- `no-sound`: older Foscam firmware without sound detection: no `alarm_sounddetect_*` fields in
+  get_params.cgi, and never a sound alarm.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ PERSONAS: Final[Mapping[str, Mapping[str, Any]]] = {
     "cgi-only": {
         "ignore_decoder_op": True,
         "ignore_param_set_op": True,
+    },
+    "no-sound": {
+        "firmware": "11.14.2.28",
+        "sound_detection": False,
     },
 }
 

@@ -33,6 +33,8 @@ class SimStats:
     control_bytes_sent: int = 0
     av_bytes_sent: int = 0
     http_bytes_sent: int = 0
+    discovery_searches_received: int = 0
+    discovery_answers_sent: int = 0
 
     def add_sent(self, kind: PeerKind, count: int) -> None:
         """Count bytes written to a connection of `kind`."""

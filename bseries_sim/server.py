@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal, Self, overload
 from custom_components.bseries_ipcam.protocol.const import AlarmType, Channel
 from custom_components.bseries_ipcam.protocol.messages import AlarmNotify
 
+from .alarm import PREFIX as ALARM_PREFIX, apply_set_alarm, is_armed
 from .av import AvHandler
 from .commands import run_command
 from .config import SimulatorConfig
 from .control import ControlHandler
+from .discovery import DiscoveryResponder
 from .faults import HUGE_LENGTH, garbage, lying_frame
 from .http import HTTP_PREFIXES, HttpHandler
 from .peer import Peer, PeerClosedError
@@ -56,6 +58,7 @@ class CameraSimulator:
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._port = self.config.port
+        self._discovery: asyncio.DatagramTransport | None = None
 
     def __repr__(self) -> str:
         """Where it listens."""
@@ -79,6 +82,13 @@ class CameraSimulator:
         return f"http://{self.host}:{self._port}"
 
     @property
+    def discovery_port(self) -> int | None:
+        """The UDP port it answers searches on, while running (None without discovery)."""
+        if self._discovery is None:
+            return None
+        return int(self._discovery.get_extra_info("sockname")[1])
+
+    @property
     def running(self) -> bool:
         """Whether the port is open."""
         return self._server is not None
@@ -93,6 +103,12 @@ class CameraSimulator:
         sockname = self._server.sockets[0].getsockname()
         self._port = int(sockname[1])
         self._state.started_at = time.monotonic()
+        if self.config.discovery_port is not None:
+            loop = asyncio.get_running_loop()
+            self._discovery, _ = await loop.create_datagram_endpoint(
+                lambda: DiscoveryResponder(self._state, lambda: self._port),
+                local_addr=(self.config.host, self.config.discovery_port),
+            )
         _LOGGER.debug("Camera simulator listening on %s:%d", self.host, self._port)
 
     async def stop(self) -> None:
@@ -101,6 +117,9 @@ class CameraSimulator:
         if server is None:
             return
         server.close()
+        if self._discovery is not None:
+            self._discovery.close()
+            self._discovery = None
         state = self._state
         for peer in list(state.peers):
             peer.abort()
@@ -295,9 +314,13 @@ class CameraSimulator:
         """Send Alarm_Notify (9 bytes: type and area) to every verified session; returns how many.
 
         `area` (left, top, right, bottom) defaults to zeros. `AlarmType.STOPPED` ends the alarm.
+        A kind that is not armed in the camera's alarm settings is not sent (0).
         """
         alarm_type = AlarmType(alarm_type)
         state = self._state
+        if not is_armed(state.params, alarm_type):
+            _LOGGER.debug("Alarm %s not sent: not armed", alarm_type.name)
+            return 0
         state.alarm_status = 0 if alarm_type is AlarmType.STOPPED else int(alarm_type)
         data = AlarmNotify(int(alarm_type), area or (0, 0, 0, 0)).to_bytes()
         sessions = [s for s in state.sessions.values() if s.verified]
@@ -305,6 +328,17 @@ class CameraSimulator:
             session.peer.spawn(self._send_alarm(session.peer, data), "alarm")
         _LOGGER.debug("Alarm %s for %d session(s)", alarm_type.name, len(sessions))
         return len(sessions)
+
+    @property
+    def alarm_settings(self) -> dict[str, int | str]:
+        """The alarm fields of `get_params.cgi` as the camera holds them now."""
+        return {k: v for k, v in self._state.params.items() if k.startswith(ALARM_PREFIX)}
+
+    def set_alarm(self, **changes: int) -> None:
+        """Change alarm settings as another client would (`motion_armed=0`, ...)."""
+        query = {name: str(value) for name, value in changes.items()}
+        if apply_set_alarm(self.config, self._state.params, query) is None:
+            raise ValueError(f"not valid alarm settings: {changes}")
 
     async def _send_alarm(self, peer: Peer, data: bytes) -> None:
         await peer.send(data)

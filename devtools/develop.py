@@ -27,7 +27,14 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import aiohttp
 
-from .hass_server import REPO_CONFIG_DIR, RESTART_EXIT_CODE, HassApi, HassApiError, HassProcess
+from .hass_server import (
+    DISCOVERY_ADDRESS_ENV,
+    REPO_CONFIG_DIR,
+    RESTART_EXIT_CODE,
+    HassApi,
+    HassApiError,
+    HassProcess,
+)
 from .processes import LOOPBACK, ManagedProcessError, port_is_free
 from .simulator import SIM_PASSWORD, SIM_USER, SimulatorProcess
 
@@ -223,7 +230,7 @@ async def run(args: argparse.Namespace) -> int:
     sim = SimulatorProcess(
         args.sim_port, user=args.sim_user, password=args.sim_password, pipe_stdout=True
     )
-    hass = HassProcess(config_dir, args.ha_port)
+    hass = HassProcess(config_dir, args.ha_port, env={DISCOVERY_ADDRESS_ENV: sim.discovery_address})
     try:
         if not port_is_free(args.sim_port):
             say(f"Port {args.sim_port} is in use: set BSERIES_SIM_PORT to another one.")

@@ -34,6 +34,7 @@ CONFIGURATION: Final = "configuration.yaml"
 URL_ENV: Final = "BSERIES_HA_URL"
 MEDIA_DIR_ENV: Final = "BSERIES_HA_MEDIA_DIR"
 LOG_LEVEL_ENV: Final = "BSERIES_IPCAM_LOG_LEVEL"
+DISCOVERY_ADDRESS_ENV: Final = "BSERIES_DISCOVERY_ADDRESS"
 
 ONBOARDING_STEPS: Final = ("user", "core_config", "analytics", "integration")
 # Same as homeassistant.components.http.config.STORAGE_VERSION and STORAGE_MINOR_VERSION.
@@ -147,6 +148,12 @@ class HassProcess(ManagedProcess):
             raise ManagedProcessError(
                 f"{configuration} must not configure http: devtools pins it to {LOOPBACK} in"
                 f" Home Assistant's storage (see {REPO_CONFIG_DIR / CONFIGURATION})"
+            )
+        if "\nbseries_ipcam:" not in "\n" + configuration.read_text():
+            raise ManagedProcessError(
+                f"{configuration} must direct the integration's network search at {LOOPBACK}"
+                f" (bseries_ipcam: discovery_addresses, see {REPO_CONFIG_DIR / CONFIGURATION}):"
+                " nothing run from here may broadcast"
             )
         pin_http_config(config_dir, self.port)
         self.media_dir.mkdir(exist_ok=True)

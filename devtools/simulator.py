@@ -50,6 +50,9 @@ class SimulatorProcess(ManagedProcess):
             "--password",
             password,
             "--control-http",
+            # UDP discovery answers on the same number as the TCP port (another namespace).
+            "--discovery-port",
+            str(port),
             *extra_args,
         ]
         super().__init__("camera simulator", args, log_path=log_path, pipe_stdout=pipe_stdout)
@@ -61,6 +64,11 @@ class SimulatorProcess(ManagedProcess):
     def url(self) -> str:
         """The simulator's HTTP base URL."""
         return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def discovery_address(self) -> str:
+        """Where it answers UDP searches: the integration's `discovery_addresses` entry."""
+        return f"{LOOPBACK}:{self.port}"
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start it and wait until it accepts connections."""

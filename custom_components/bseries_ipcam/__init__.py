@@ -6,13 +6,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
-from homeassistant.helpers import config_validation as cv
+import probatio
 
+from .alarm_settings import AlarmSettingsCoordinator
 from .audio_feed import AudioFeed
 from .const import CONF_PREROLL_SECONDS, DOMAIN
 from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
+from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
 from .feed import VideoFeed
 from .live_audio import LiveAudioView
 from .preroll import Preroll
@@ -27,25 +29,30 @@ if TYPE_CHECKING:
 
     from .data import BSeriesConfigEntry
 
-CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Cameras are set up in the UI; the YAML key only points the network search elsewhere.
+CONFIG_SCHEMA = probatio.Schema(
+    {probatio.Optional(DOMAIN): probatio.Any(None, probatio.Schema(DISCOVERY_CONFIG))},
+    extra=probatio.ALLOW_EXTRA,
+)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.MEDIA_PLAYER,
-    Platform.SELECT,
-    # Camera controls: image settings numbers, flip/mirror/IR switches.
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SWITCH,
 ]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's service actions."""
+    """Register the integration's service actions and start searching for cameras."""
     async_setup_services(hass)
     hass.http.register_view(LiveAudioView(hass))
     hass.http.register_view(RestreamView(hass))
+    await async_setup_discovery(hass, (config.get(DOMAIN) or {}).get(CONF_DISCOVERY_ADDRESSES))
     return True
 
 
@@ -71,6 +78,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
     preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None
     recorder = Recorder(hass, coordinator, feed, audio, preroll)
+    # Unreadable alarm settings (e.g. an operator account: get_params.cgi is for administrators)
+    # leave the camera usable; their entities are then not created.
+    alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
+    await alarm_settings.async_refresh()
     entry.runtime_data = BSeriesRuntimeData(
         coordinator=coordinator,
         feed=feed,
@@ -79,6 +90,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         audio=audio,
         recorder=recorder,
         preroll=preroll,
+        alarm_settings=alarm_settings,
     )
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)

@@ -11,6 +11,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
 
+from .alarm_settings import MOTION_ARMED
 from .const import DOMAIN
 from .entity import BSeriesEntity
 from .errors import translate_errors
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.template import Template
 
+    from .alarm_settings import AlarmSettingsCoordinator
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
     from .feed import FeedFrame, VideoFeed
@@ -51,18 +53,25 @@ async def async_setup_entry(
 ) -> None:
     """Add the camera entity."""
     data = entry.runtime_data
-    async_add_entities([BSeriesCamera(data.coordinator, data.feed, data.talk)])
+    async_add_entities([BSeriesCamera(data.coordinator, data.feed, data.talk, data.alarm_settings)])
 
 
 class BSeriesCamera(BSeriesEntity, Camera):
     """The camera's video; named after the device."""
 
-    def __init__(self, coordinator: BSeriesCoordinator, feed: VideoFeed, talk: TalkEngine) -> None:
-        """Serve video from the shared feed."""
+    def __init__(
+        self,
+        coordinator: BSeriesCoordinator,
+        feed: VideoFeed,
+        talk: TalkEngine,
+        alarm_settings: AlarmSettingsCoordinator,
+    ) -> None:
+        """Serve video from the shared feed; motion detection is the camera's own arming."""
         BSeriesEntity.__init__(self, coordinator, CAMERA_DESCRIPTION)
         Camera.__init__(self)
         self._feed = feed
         self._talk = talk
+        self.alarm_settings = alarm_settings
         self._attr_brand = coordinator.device_info.get("manufacturer")
         self._attr_model = coordinator.device_info.get("model")
 
@@ -72,6 +81,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
         await super().async_added_to_hass()
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
         self.async_on_remove(self._recorder.add_listener(self.async_write_ha_state))
+        self.async_on_remove(self.alarm_settings.async_add_listener(self.async_write_ha_state))
 
     @property
     @override
@@ -190,3 +200,20 @@ class BSeriesCamera(BSeriesEntity, Camera):
             path = str(filename.async_render(variables={"entity_id": self}))
         clip = await self._recorder.async_record(path, duration, lookback, entity_id=self.entity_id)
         return {"path": clip.path, "duration": clip.duration, "frames": clip.frames}
+    # --- motion detection: the camera's own arming, so camera.enable_motion_detection works --
+
+    @property
+    @override
+    def motion_detection_enabled(self) -> bool:
+        """Whether the camera has motion detection armed (it sends motion alarms only then)."""
+        return self.alarm_settings.value(MOTION_ARMED) == 1
+
+    @override
+    async def async_enable_motion_detection(self) -> None:
+        """Arm the camera's motion detection."""
+        await self.alarm_settings.async_set(MOTION_ARMED, 1)
+
+    @override
+    async def async_disable_motion_detection(self) -> None:
+        """Disarm the camera's motion detection."""
+        await self.alarm_settings.async_set(MOTION_ARMED, 0)

@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -38,6 +38,7 @@ from .const import (
 )
 from .controls import pan_tilt_enabled
 from .preroll import MAX_PREROLL_SECONDS
+from .discovery import CONF_CAMERA_ID
 from .protocol import (
     BadPasswordError,
     BadUserError,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     import aiohttp
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+    from homeassistant.helpers.typing import DiscoveryInfoType
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
     {probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port, **CREDENTIAL_FIELDS}
 )
+DISCOVERY_CONFIRM_SCHEMA: Final = REAUTH_SCHEMA
 
 
 def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -232,6 +235,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 1
 
     _discovered_host: str
+    _discovered_port: int
 
     @staticmethod
     @callback
@@ -298,6 +302,55 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"host": self._discovered_host},
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: DiscoveryInfoType
+    ) -> ConfigFlowResult:
+        """A camera answered the UDP search: update a known one, offer a new one."""
+        camera_id: str = discovery_info[CONF_CAMERA_ID]
+        host: str = discovery_info[CONF_HOST]
+        port: int = discovery_info[CONF_PORT]
+        await self.async_set_unique_id(camera_id)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        self._discovered_host = host
+        self._discovered_port = port
+        name = discovery_info[CONF_NAME]
+        title = entry_title(camera_id)
+        self.context["title_placeholders"] = {"name": f"{name} ({title})" if name else title}
+        self.context["configuration_url"] = f"http://{host}:{port}/"
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an account on the camera that answered; its address and port are known."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                CONF_HOST: self._discovered_host,
+                CONF_PORT: self._discovered_port,
+                **user_input,
+            }
+            info, errors = await _async_check_camera(
+                self._discovered_host,
+                self._discovered_port,
+                user_input[CONF_USERNAME],
+                user_input[CONF_PASSWORD],
+                alias_from=async_get_clientsession(self.hass),
+            )
+            if info is not None:
+                return await self._async_create_or_update(info, data)
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                DISCOVERY_CONFIRM_SCHEMA, _without_password(user_input)
+            ),
+            errors=errors,
+            description_placeholders={
+                "name": self.context["title_placeholders"]["name"],
+                "address": f"{self._discovered_host}:{self._discovered_port}",
+            },
         )
 
     async def _async_create_or_update(

@@ -87,6 +87,7 @@ class BSeriesCoordinator:
         self.info: CameraInfo | None = None
         self.alarms: dict[AlarmType, bool] = dict.fromkeys(ALARM_TYPES, False)
         self._listeners: Listeners[[]] = Listeners()
+        self._alarm_listeners: Listeners[[AlarmType]] = Listeners(_LOGGER)
         self._backoff = Backoff(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -145,6 +146,13 @@ class BSeriesCoordinator:
     ) -> Callable[[], None]:
         """Call `update_callback` on every change of state; returns a function that removes it."""
         return self._listeners.add(update_callback)
+
+    @callback
+    def async_add_alarm_listener(
+        self, alarm_callback: Callable[[AlarmType], None]
+    ) -> CALLBACK_TYPE:
+        """Call `alarm_callback` with the kind of every alarm the camera reports."""
+        return self._alarm_listeners.add(alarm_callback)
 
     @callback
     def async_update_listeners(self) -> None:
@@ -263,6 +271,7 @@ class BSeriesCoordinator:
             self.alarms = dict.fromkeys(ALARM_TYPES, False)
         elif alarm.alarm_type in self.alarms:
             self.alarms[AlarmType(alarm.alarm_type)] = True
+            self._alarm_listeners(AlarmType(alarm.alarm_type))
         else:
             _LOGGER.debug("Ignored alarm of unknown type %d", alarm.alarm_type)
             return

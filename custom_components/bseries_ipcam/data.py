@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .audio_feed import AudioFeed
+    from .alarm_settings import AlarmSettingsCoordinator
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class BSeriesRuntimeData:
-    """The camera's control session, its shared video feed and its talk queue."""
+    """The camera's control session, its shared video feed, its talk queue, its alarm settings."""
 
     coordinator: BSeriesCoordinator
     feed: VideoFeed
@@ -29,6 +30,7 @@ class BSeriesRuntimeData:
     audio: AudioFeed
     recorder: Recorder
     preroll: Preroll | None
+    alarm_settings: AlarmSettingsCoordinator
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -85,5 +85,10 @@ async def async_get_config_entry_diagnostics(
             "preroll_frames": preroll.buffer.frames if preroll is not None else 0,
             "restream": restream_enabled(entry),
         },
+        # Only the alarm fields are ever kept of get_params.cgi's reply: no secret is among them.
+        "alarm_settings": {
+            "last_read_ok": entry.runtime_data.alarm_settings.last_update_success,
+            "values": entry.runtime_data.alarm_settings.data,
+        },
     }
     return async_redact_data(diagnostics, TO_REDACT)

@@ -1,4 +1,7 @@
-"""Image settings as numbers: brightness (0-255) and contrast (0-6)."""
+"""Numbers: image settings (brightness 0-255, contrast 0-6) and alarm sensitivities (0-9).
+
+The sensitivities stay on the camera's own 0-9 scale (see alarm_settings.py for why).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import TYPE_CHECKING, Final, override
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory
 
+from .alarm_settings import MOTION_SENSITIVITY, SOUND_SENSITIVITY, BSeriesAlarmSettingEntity
 from .controls import BSeriesControlsEntity
 from .protocol.controls import CameraParam
 
@@ -56,9 +60,15 @@ async def async_setup_entry(
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the brightness and contrast numbers."""
+    """Add the brightness and contrast numbers, and the sensitivities the firmware has."""
     controls = entry.runtime_data.controls
     async_add_entities(BSeriesSettingNumber(controls, description) for description in NUMBERS)
+    settings = entry.runtime_data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmNumber(settings, description, description.field)
+        for description in ALARM_NUMBERS
+        if settings.has(description.field)
+    )
 
 
 class BSeriesSettingNumber(BSeriesControlsEntity, NumberEntity):
@@ -77,3 +87,54 @@ class BSeriesSettingNumber(BSeriesControlsEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Change the setting on the camera."""
         await self.controls.async_set_param(self.entity_description.param, round(value))
+
+
+# --- alarm sensitivities ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesAlarmNumberDescription(NumberEntityDescription):
+    """A numeric alarm setting: its get_params.cgi field."""
+
+    field: str
+
+
+ALARM_NUMBERS: tuple[BSeriesAlarmNumberDescription, ...] = (
+    BSeriesAlarmNumberDescription(
+        key="motion_sensitivity",
+        translation_key="motion_sensitivity",
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=0,
+        native_max_value=9,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        field=MOTION_SENSITIVITY,
+    ),
+    BSeriesAlarmNumberDescription(
+        key="sound_sensitivity",
+        translation_key="sound_sensitivity",
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=0,
+        native_max_value=9,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        field=SOUND_SENSITIVITY,
+    ),
+)
+
+
+class BSeriesAlarmNumber(BSeriesAlarmSettingEntity, NumberEntity):
+    """A sensitivity, as the camera stores it."""
+
+    entity_description: BSeriesAlarmNumberDescription
+
+    @property
+    @override
+    def native_value(self) -> int | None:
+        """The camera's value."""
+        return self.setting
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        """Store a new value on the camera."""
+        await self.coordinator.async_set(self.field, int(value))

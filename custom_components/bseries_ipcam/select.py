@@ -1,4 +1,4 @@
-"""The frame interval as a select entity; the choice survives restarts."""
+"""Selects: frame interval, image settings, pan/tilt preset and patrol, alarm settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .alarm_settings import ALARM_PRESET, INPUT_LEVEL, BSeriesAlarmSettingEntity
 from .controls import PATROL_OPTIONS, BSeriesControlsEntity
 from .entity import BSeriesEntity
 from .protocol import FrameInterval
@@ -37,7 +38,7 @@ async def async_setup_entry(
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the frame interval select."""
+    """Add the frame interval select, and the alarm selects the camera's firmware has."""
     async_add_entities(
         [BSeriesFrameIntervalSelect(entry.runtime_data.coordinator, FRAME_INTERVAL_SELECT)]
     )
@@ -52,6 +53,13 @@ async def async_setup_entry(
             BSeriesPatrolSelect(controls, PATROL_SELECT),
         ]
     async_add_entities(entities)
+    # Alarm settings the firmware has; the preset on alarm only on pan/tilt cameras.
+    settings = entry.runtime_data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmSelect(settings, description, description.field)
+        for description in ALARM_SELECTS
+        if settings.has(description.field) and (controls.pan_tilt or not description.pan_tilt)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,3 +182,61 @@ class BSeriesFrameIntervalSelect(BSeriesEntity, SelectEntity, RestoreEntity):
         await self.coordinator.async_set_frame_interval(
             FrameInterval.from_milliseconds(int(option))
         )
+
+
+# --- alarm settings with choices ---------------------------------------------------------------
+
+# alarm_preset 0 means "stay where it is"; 1-16 are the pan/tilt presets.
+NO_PRESET: Final = "none"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesAlarmSelectDescription(SelectEntityDescription):
+    """An alarm setting with named choices: its field and each choice's value, in order."""
+
+    field: str
+    values: dict[str, int]
+    # Only on cameras that pan and tilt (the entry's pan/tilt option).
+    pan_tilt: bool = False
+
+
+ALARM_SELECTS: tuple[BSeriesAlarmSelectDescription, ...] = (
+    BSeriesAlarmSelectDescription(
+        key="alarm_input_level",
+        translation_key="alarm_input_level",
+        entity_category=EntityCategory.CONFIG,
+        options=["low", "high"],
+        field=INPUT_LEVEL,
+        values={"low": 0, "high": 1},
+    ),
+    BSeriesAlarmSelectDescription(
+        key="alarm_preset",
+        translation_key="alarm_preset",
+        entity_category=EntityCategory.CONFIG,
+        options=[NO_PRESET, *(str(n) for n in PRESETS)],
+        field=ALARM_PRESET,
+        values={NO_PRESET: 0, **{str(n): n for n in PRESETS}},
+        pan_tilt=True,
+    ),
+)
+
+
+class BSeriesAlarmSelect(BSeriesAlarmSettingEntity, SelectEntity):
+    """One of the camera's alarm settings that takes a few named values."""
+
+    entity_description: BSeriesAlarmSelectDescription
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The choice the camera holds (None for a value without a name)."""
+        value = self.setting
+        for option, option_value in self.entity_description.values.items():
+            if option_value == value:
+                return option
+        return None
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Store the choice on the camera."""
+        await self.coordinator.async_set(self.field, self.entity_description.values[option])

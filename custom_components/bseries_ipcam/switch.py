@@ -1,4 +1,6 @@
-"""Switches: flip and mirror (image settings the camera reports) and IR (which it does not).
+"""Switches: flip, mirror and IR; and the arming of the camera's alarms (its own settings).
+
+Flip and mirror are image settings the camera reports; IR is not.
 
 The camera has no way to tell its IR state, so the IR switch shows what was last asked for
 (`assumed_state`), restored across restarts; its first state after setup is unknown.
@@ -13,6 +15,13 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .alarm_settings import (
+    INPUT_ARMED,
+    MOTION_ARMED,
+    OUTPUT_LINKAGE,
+    SOUND_ARMED,
+    BSeriesAlarmSettingEntity,
+)
 from .controls import BSeriesControlsEntity
 from .protocol.controls import FLIP_BIT, MIRROR_BIT, CameraParam
 
@@ -58,6 +67,12 @@ async def async_setup_entry(
             *(BSeriesFlipSwitch(controls, description) for description in FLIP_SWITCHES),
             BSeriesInfraredSwitch(controls, IR_SWITCH),
         ]
+    )
+    settings = entry.runtime_data.alarm_settings
+    async_add_entities(
+        BSeriesAlarmSwitch(settings, description, description.field)
+        for description in ALARM_SWITCHES
+        if settings.has(description.field)
     )
 
 
@@ -120,3 +135,64 @@ class BSeriesInfraredSwitch(BSeriesControlsEntity, SwitchEntity, RestoreEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """IR off (e.g. behind a window)."""
         await self.controls.async_set_ir(False)
+
+
+# --- alarm arming ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesAlarmSwitchDescription(SwitchEntityDescription):
+    """An on/off alarm setting: its get_params.cgi field."""
+
+    field: str
+
+
+ALARM_SWITCHES: tuple[BSeriesAlarmSwitchDescription, ...] = (
+    BSeriesAlarmSwitchDescription(
+        key="motion_detection",
+        translation_key="motion_detection",
+        entity_category=EntityCategory.CONFIG,
+        field=MOTION_ARMED,
+    ),
+    BSeriesAlarmSwitchDescription(
+        key="sound_detection",
+        translation_key="sound_detection",
+        entity_category=EntityCategory.CONFIG,
+        field=SOUND_ARMED,
+    ),
+    BSeriesAlarmSwitchDescription(
+        key="alarm_input_armed",
+        translation_key="alarm_input_armed",
+        entity_category=EntityCategory.CONFIG,
+        field=INPUT_ARMED,
+    ),
+    BSeriesAlarmSwitchDescription(
+        key="alarm_output_linkage",
+        translation_key="alarm_output_linkage",
+        entity_category=EntityCategory.CONFIG,
+        field=OUTPUT_LINKAGE,
+    ),
+)
+
+
+class BSeriesAlarmSwitch(BSeriesAlarmSettingEntity, SwitchEntity):
+    """On while the camera has this alarm armed (or this linkage on)."""
+
+    entity_description: BSeriesAlarmSwitchDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether the setting is on."""
+        value = self.setting
+        return None if value is None else value == 1
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Arm (switch on) on the camera."""
+        await self.coordinator.async_set(self.field, 1)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Disarm (switch off) on the camera."""
+        await self.coordinator.async_set(self.field, 0)

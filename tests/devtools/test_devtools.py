@@ -143,6 +143,12 @@ def test_prepare_refuses_a_configuration_that_may_leave_loopback(tmp_path: Path)
         HassProcess(tmp_path, 8999).prepare()
 
 
+def test_prepare_refuses_a_configuration_whose_discovery_may_broadcast(tmp_path: Path) -> None:
+    (tmp_path / "configuration.yaml").write_text("frontend:\n")
+    with pytest.raises(ManagedProcessError, match="nothing run from here may broadcast"):
+        HassProcess(tmp_path, 8999).prepare()
+
+
 def test_prepare_keeps_a_real_custom_components_folder(tmp_path: Path) -> None:
     (tmp_path / "custom_components").mkdir()
     with pytest.raises(ManagedProcessError, match="not a link"):

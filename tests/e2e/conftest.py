@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 import pytest_socket
 
-from devtools.hass_server import LOG_LEVEL_ENV, HassApi, HassProcess
+from devtools.hass_server import DISCOVERY_ADDRESS_ENV, LOG_LEVEL_ENV, HassApi, HassProcess
 from devtools.processes import free_port
 from devtools.simulator import SimulatorClient, SimulatorProcess
 
@@ -127,7 +127,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     pytest_socket.enable_socket()
     root = tmp_path_factory.mktemp("e2e")
     sim = SimulatorProcess(free_port(), log_path=root / "simulator.log", extra_args=["-v"])
-    hass = HassProcess(root / "config", free_port(), env={LOG_LEVEL_ENV: "debug"})
+    hass = HassProcess(
+        root / "config",
+        free_port(),
+        env={LOG_LEVEL_ENV: "debug", DISCOVERY_ADDRESS_ENV: sim.discovery_address},
+    )
     write_tone(hass.media_dir / TONE_NAME)
     try:
         sim.start()

@@ -39,6 +39,24 @@ ONBOARDING_EXTRAS: Final = {"radio_browser", "met", "google_translate", "shoppin
 PACKETS_PER_SECOND: Final = 25
 
 
+async def test_search_at_start_lists_the_simulator(api: HassApi, stack: Stack) -> None:
+    """The integration's UDP search, directed at the simulator by devtools, finds it at start.
+
+    First in the module: once the camera is added, it is no longer offered.
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        flows = await api.ws_command("config_entries/flow/progress")
+        found = [flow for flow in flows if flow["handler"] == DOMAIN]
+        if found or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    (flow,) = found
+    assert flow["context"]["source"] == "integration_discovery"
+    assert flow["context"]["unique_id"] == CAMERA_ID
+    assert flow["step_id"] == "discovery_confirm"
+
+
 async def test_config_flow_reports_wrong_password_and_recovers(api: HassApi, stack: Stack) -> None:
     """A wrong password shows invalid_password; the same flow then takes the right one."""
     for entry in await api.config_entries(DOMAIN):

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.setup import async_setup_component
 import pytest
 
 from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from custom_components.bseries_ipcam.const import DOMAIN
+from custom_components.bseries_ipcam.discovery import CONF_DISCOVERY_ADDRESSES
 
 from .helpers import CAMERA_ID, HOST, TITLE, MockConfigEntry
 
@@ -21,6 +23,32 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+
+
+@pytest.fixture
+def discovery_addresses(socket_enabled: None) -> list[str]:
+    """Where the integration's network search goes: a UDP port on 127.0.0.1 that nobody answers.
+
+    Discovery tests override it to point at the simulator. Nothing in a test ever broadcasts.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        port = int(sock.getsockname()[1])
+    return [f"{HOST}:{port}"]
+
+
+@pytest.fixture(autouse=True)
+async def direct_discovery(
+    request: pytest.FixtureRequest, hass: HomeAssistant, discovery_addresses: list[str]
+) -> None:
+    """Set the integration up first with its search directed at `discovery_addresses`."""
+    if "audio_dir" in request.fixturenames:
+        request.getfixturevalue("audio_dir")  # media folders are read when media_source starts
+    assert await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {CONF_DISCOVERY_ADDRESSES: discovery_addresses}}
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
@@ -399,3 +399,82 @@ async def test_dhcp_other_interface_of_known_camera(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+# --- integration discovery (the integration's own UDP search) ------------------------------------
+
+
+def search_answer(simulator: CameraSimulator, **changes: Any) -> dict[str, Any]:
+    """What the integration's search hands to the flow for the simulated camera."""
+    return {
+        "camera_id": CAMERA_ID,
+        "name": "Garden",
+        CONF_HOST: HOST,
+        CONF_PORT: simulator.port,
+    } | changes
+
+
+async def test_discovered_camera_asks_only_for_an_account(
+    hass: HomeAssistant, simulator: CameraSimulator
+) -> None:
+    """Address and port come from the answer; a wrong password can be corrected."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=search_answer(simulator)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["data_schema"] is not None
+    assert {str(key) for key in result["data_schema"].schema} == {CONF_USERNAME, CONF_PASSWORD}
+    name = f"Garden ({TITLE})"
+    assert result["description_placeholders"] == {
+        "name": name,
+        "address": f"{HOST}:{simulator.port}",
+    }
+    flow = hass.config_entries.flow.async_get(result["flow_id"])
+    assert flow["context"]["title_placeholders"] == {"name": name}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: DEFAULT_USER, CONF_PASSWORD: "wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_password"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: DEFAULT_USER, CONF_PASSWORD: DEFAULT_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == TITLE
+    assert result["data"] == user_input(simulator)
+    assert result["result"].unique_id == CAMERA_ID
+
+
+async def test_discovered_camera_without_a_name(
+    hass: HomeAssistant, simulator: CameraSimulator
+) -> None:
+    """A camera with an empty alias is named by its id."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data=search_answer(simulator, name=""),
+    )
+    assert result["description_placeholders"] == {
+        "name": TITLE,
+        "address": f"{HOST}:{simulator.port}",
+    }
+
+
+async def test_discovered_camera_already_configured_is_followed(
+    hass: HomeAssistant, simulator: CameraSimulator, config_entry: MockConfigEntry
+) -> None:
+    """A configured camera is not offered again; a new address and port are taken over."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_HOST: "192.0.2.7", CONF_PORT: 8080}
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=search_answer(simulator)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert (config_entry.data[CONF_HOST], config_entry.data[CONF_PORT]) == (HOST, simulator.port)
+    assert config_entry.data[CONF_PASSWORD] == DEFAULT_PASSWORD

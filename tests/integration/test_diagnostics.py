@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from syrupy.filters import props
 
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
+from bseries_sim.params import DDNS_PASSWORD, FTP_PASSWORD, MAIL_PASSWORD, PPPOE_PASSWORD, WIFI_KEY
 from custom_components.bseries_ipcam.protocol import AlarmType
 
 from .helpers import (
@@ -47,6 +48,10 @@ async def test_diagnostics(
     text = repr(diagnostics)
     for secret in (DEFAULT_PASSWORD, HOST, CAMERA_ID, "00:62:6e:4e:72:bf"):
         assert secret not in text
+    # get_params.cgi's other secrets: only its alarm fields are kept.
+    for secret in (WIFI_KEY, MAIL_PASSWORD, FTP_PASSWORD, DDNS_PASSWORD, PPPOE_PASSWORD):
+        assert secret not in text
+    assert diagnostics["alarm_settings"]["values"]["alarm_motion_armed"] == 1
     assert f"'{DEFAULT_USER}'" not in text
     assert diagnostics["connection"]["connected"] is True
     assert diagnostics["camera"]["firmware"] == "11.37.2.56"

@@ -44,7 +44,15 @@ def test_every_key_in_use_is_translated() -> None:
     assert exceptions == strings["exceptions"].keys()
 
     icons = _load("icons.json")["entity"]
-    for platform in ("binary_sensor", "media_player", "select", "button", "number", "switch"):
+    for platform in (
+        "binary_sensor",
+        "event",
+        "media_player",
+        "select",
+        "button",
+        "number",
+        "switch",
+    ):
         source = (PACKAGE / f"{platform}.py").read_text()
         entities = set(re.findall(r'translation_key[=:]\s*"(\w+)"', source))
         assert entities == strings["entity"][platform].keys(), platform
