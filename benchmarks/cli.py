@@ -36,6 +36,9 @@ RATES: Final = (15.0, 30.0)  # 30 fps: the simulated camera's "full speed"
 OWNER: Final = {"name": "Benchmark", "username": "bench", "password": "bench-password-1"}
 SIM_USER: Final = "admin"
 SIM_PASSWORD: Final = "secret"  # the simulator's documented default
+# While ours are set up, the cameras answer each control request this late (a camera on a busy
+# Wi-Fi is no quicker): a flow and a setup log in twice, four answers, about 1 s per entry.
+ANSWER_DELAY: Final = 0.25
 
 # Only what the benchmark needs: no recorder, history or frontend adding work of their own.
 CONFIGURATION: Final = """\
@@ -167,10 +170,21 @@ async def _camera_entities(api: HassApi, entries: list[str]) -> dict[str, str]:
 async def _add_entries(
     api: HassApi, pid: int, kind: live.EntityKind, sims: Sequence[BenchSimulator]
 ) -> tuple[list[live.Target], live.SetupFigures]:
-    """One entry of `kind` per simulator, all flows at once: the targets and how setup went."""
+    """One entry of `kind` per simulator, all flows at once: the targets and how setup went.
+
+    For ours, every camera answers each control request `ANSWER_DELAY` late meanwhile, so that
+    entries set up one after another would show at once (16 x the time of one).
+    """
     rss_before = procfs.rss_bytes(pid)
+    delay = ANSWER_DELAY if kind == "ours" else 0.0
+    for sim in sims:
+        sim.sim.set_response_delay(delay)
     start = time.monotonic()
-    timed = await asyncio.gather(*(_timed_entry(api, kind, sim.fps, sim) for sim in sims))
+    try:
+        timed = await asyncio.gather(*(_timed_entry(api, kind, sim.fps, sim) for sim in sims))
+    finally:
+        for sim in sims:
+            sim.sim.set_response_delay(0)
     seconds = time.monotonic() - start
     entities = await _camera_entities(api, [entry for entry, _ in timed])
     targets = [
@@ -180,6 +194,7 @@ async def _add_entries(
     figures = live.SetupFigures(
         kind=kind,
         entries=len(sims),
+        answer_delay=delay,
         seconds=seconds,
         entry_seconds=[s for _, s in timed],
         rss_before_mb=rss_before / 1e6,
@@ -194,7 +209,10 @@ async def _add_entries(
 
 
 async def run_live(
-    frames: Sequence[StampableJpeg], settings: live.Settings, profile_dir: Path | None = None
+    frames: Sequence[StampableJpeg],
+    settings: live.Settings,
+    profile_dir: Path | None = None,
+    profiler: str = "py-spy",
 ) -> dict[str, Any]:
     """Start the simulators and Home Assistant, run every phase, stop everything."""
     if HASS_DIR.exists():
@@ -247,6 +265,7 @@ async def run_live(
                 log=log,
                 credentials=(SIM_USER, SIM_PASSWORD),
                 profile_dir=profile_dir,
+                profiler=profiler,
             )
             bench.results.setups = setups
             results = await bench.run()
@@ -334,7 +353,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile",
         type=Path,
         metavar="DIR",
-        help="sample every measured window with py-spy into DIR (slows what it measures)",
+        help="sample every measured window into DIR (slows what it measures)",
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("py-spy", "perf"),
+        default="py-spy",
+        help="py-spy: Python stacks; perf: kernel and native code too (%(default)s)",
     )
     return parser.parse_args(argv)
 
@@ -360,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scale_cameras=args.scale,
             scale_rounds=args.scale_rounds,
         )
-        results["live"] = asyncio.run(run_live(frames, settings, args.profile))
+        results["live"] = asyncio.run(run_live(frames, settings, args.profile, args.profiler))
         results["targets"] = report.targets(results["live"])
     results["meta"] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

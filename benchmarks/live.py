@@ -35,7 +35,6 @@ import aiohttp
 from custom_components.bseries_ipcam.feed import IDLE_TIMEOUT
 
 from . import procfs
-from .coldstart import cold_steps
 from .stats import percentile
 
 if TYPE_CHECKING:
@@ -51,6 +50,7 @@ KINDS: Final[tuple[Kind, ...]] = ("ours", "mjpeg", "floor")
 QUIET_TIMEOUT: Final = 30.0
 VIEWERS_MODULE: Final = "benchmarks.viewers"
 RELAY_MODULE: Final = "benchmarks.relay"
+COLDSTART_MODULE: Final = "benchmarks.coldstart"
 # Settled: Home Assistant uses at most this much of a core over a window, after its start.
 SETTLED_CPU_PERCENT: Final = 0.5
 SETTLE_WINDOW: Final = 2.0
@@ -87,6 +87,7 @@ class Settings:
     measure: float = 3.0
     warm_stills: int = 20
     cold_rounds: int = 5
+    cold_step_rounds: int = 20
     stall_seconds: float = 20.0
     # How often the stalled viewer's phase samples VmRSS (for the peak).
     stall_sample_every: float = 2.0
@@ -158,6 +159,8 @@ class SetupFigures:
 
     kind: EntityKind
     entries: int
+    # Each camera answered every control request this many seconds late meanwhile.
+    answer_delay: float
     seconds: float
     # Each entry's own flow, start to loaded; their sum over `seconds` is how many overlapped.
     entry_seconds: list[float]
@@ -296,6 +299,7 @@ class LiveBench:
         log: Callable[[str], None],
         credentials: tuple[str, str],
         profile_dir: Path | None = None,
+        profiler: str = "py-spy",
     ) -> None:
         """`targets`: both kinds at every rate; `scale_targets`: both kinds on the scale cameras."""
         self.pid = pid
@@ -306,6 +310,7 @@ class LiveBench:
         self.settings = settings
         self.credentials = credentials
         self.profile_dir = profile_dir
+        self.profiler = profiler
         self.results = LiveResults(settings=asdict(settings))
         self.log = log
         every = [*targets, *scale_targets]
@@ -466,7 +471,7 @@ class LiveBench:
         )
         await process.event("start")
         profiler = await self._start_profiler(
-            pid, f"{kind}-{fps:g}fps-{len(feeds)}x{viewers}-r{round_number}.txt"
+            pid, f"{kind}-{fps:g}fps-{len(feeds)}x{viewers}-r{round_number}"
         )
         cpu_start = procfs.cpu_seconds(pid)
         stat_start = procfs.stat_cpu_seconds(pid)
@@ -562,29 +567,29 @@ class LiveBench:
         return figures
 
     async def _start_profiler(self, pid: int, name: str) -> asyncio.subprocess.Process | None:
-        """With `profile_dir`: py-spy samples process `pid` during the measured window.
+        """With `profile_dir`: py-spy (Python stacks) or perf (kernel too) samples `pid`.
 
-        Sampling costs the process CPU of its own: figures of a profiled run are not comparable.
+        It samples the measured window. Sampling costs CPU of its own: figures of a profiled run
+        are not comparable with others.
         """
         if self.profile_dir is None:
             return None
         self.profile_dir.mkdir(parents=True, exist_ok=True)
+        seconds = str(max(1, round(self.settings.measure)))
+        if self.profiler == "perf":
+            command = [
+                *("perf", "record", "-e", "cpu-clock", "-F", "999", "-g"),
+                *("-p", str(pid), "-o", str(self.profile_dir / f"{name}.perf.data")),
+                *("--", "sleep", seconds),
+            ]
+        else:
+            command = [
+                *(str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid)),
+                *("--duration", seconds, "--rate", "1000", "--nonblocking", "--format", "raw"),
+                *("--output", str(self.profile_dir / f"{name}.txt")),
+            ]
         return await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "py-spy"),
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(max(1, round(self.settings.measure))),
-            "--rate",
-            "1000",
-            "--nonblocking",
-            "--format",
-            "raw",
-            "--output",
-            str(self.profile_dir / name),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
 
     async def phase(
@@ -736,6 +741,25 @@ class LiveBench:
             f"({starts} video starts), mjpeg {len(cold['mjpeg'])}"
         )
 
+    async def cold_start_steps(self, sim: BenchSimulator) -> None:
+        """Each step of a video start, timed by `benchmarks.coldstart` in a process of its own."""
+        await self.quiesce()
+        process = await ChildProcess.start(
+            COLDSTART_MODULE,
+            json.dumps(
+                {
+                    "port": sim.port,
+                    "username": self.credentials[0],
+                    "password": self.credentials[1],
+                    "rounds": self.settings.cold_step_rounds,
+                }
+            ),
+        )
+        try:
+            self.results.cold_steps = (await process.event("steps"))["steps"]
+        finally:
+            await process.end()
+
     async def run(self) -> LiveResults:
         """Every part, in an order where none disturbs another."""
         rates = sorted({t.fps for t in self.targets})
@@ -746,10 +770,7 @@ class LiveBench:
                 await self.idle_cpu()
                 await self.interleaved()
                 await self.cold_stills()
-                await self.quiesce()
-                self.results.cold_steps = await cold_steps(
-                    self.target("ours", rates[-1]).sim, *self.credentials
-                )
+                await self.cold_start_steps(self.target("ours", rates[-1]).sim)
                 if self.scale_targets:
                     await self.scale()
                 for kind in ("mjpeg", "ours"):

@@ -246,7 +246,13 @@ def scale_table(live: dict[str, Any]) -> list[str]:
             f"| {_fmt(cell.rss_mb.get('ours'), 1)} / {_fmt(cell.rss_mb.get('mjpeg'), 1)} "
             f"| {_fmt(cell.upstream.get('ours'), 0)} / {_fmt(cell.upstream.get('mjpeg'), 0)} |"
         )
-    lines += ["", "| Set-up | bseries_ipcam | mjpeg (HA core) |", "| --- | --- | --- |"]
+    delays = {s["answer_delay"] for s in live.get("setups", []) if s["kind"] == "ours"}
+    delay = f", cameras answering {max(delays):g} s late" if delays and max(delays) else ""
+    lines += [
+        "",
+        f"| Set-up | bseries_ipcam{delay} | mjpeg (HA core) |",
+        "| --- | --- | --- |",
+    ]
     ours, theirs = setup_times(live, "ours"), setup_times(live, "mjpeg")
     lines.append(
         f"| One entry alone, flow start to loaded (s) | {_fmt(ours[0], 2)} | {_fmt(theirs[0], 2)} |"
@@ -309,7 +315,10 @@ def cold_steps_table(live: dict[str, Any]) -> list[str]:
     steps = live.get("cold_steps") or {}
     if not steps:
         return []
-    lines = ["| Cold start step (protocol client alone, median) | ms |", "| --- | --- |"]
+    lines = [
+        "| Video start, step by step (protocol client alone, its own process; median) | ms |",
+        "| --- | --- |",
+    ]
     lines.extend(f"| {name} | {_fmt(value, 2)} |" for name, value in steps.items())
     return lines
 

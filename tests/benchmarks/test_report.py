@@ -105,10 +105,34 @@ def test_scale_growth_memory_and_setup() -> None:
         _scale(16, "mjpeg", 0, 0.30, 260.0),
     ]
     setups = [
-        {"kind": "ours", "entries": 1, "seconds": 0.1, "rss_per_entry_mb": 1.0},
-        {"kind": "ours", "entries": 1, "seconds": 0.2, "rss_per_entry_mb": 1.0},
-        {"kind": "ours", "entries": 16, "seconds": 0.3, "rss_per_entry_mb": 0.5},
-        {"kind": "mjpeg", "entries": 16, "seconds": 0.2, "rss_per_entry_mb": 0.1},
+        {
+            "kind": "ours",
+            "entries": 1,
+            "answer_delay": 0.25,
+            "seconds": 0.1,
+            "rss_per_entry_mb": 1.0,
+        },
+        {
+            "kind": "ours",
+            "entries": 1,
+            "answer_delay": 0.25,
+            "seconds": 0.2,
+            "rss_per_entry_mb": 1.0,
+        },
+        {
+            "kind": "ours",
+            "entries": 16,
+            "answer_delay": 0.25,
+            "seconds": 0.3,
+            "rss_per_entry_mb": 0.5,
+        },
+        {
+            "kind": "mjpeg",
+            "entries": 16,
+            "answer_delay": 0.0,
+            "seconds": 0.2,
+            "rss_per_entry_mb": 0.1,
+        },
     ]
     live = _live(ROUNDS, scale=scale, setups=setups)
     assert report.scale_growth(live) == {1: 1.0, 16: pytest.approx(1.1)}

@@ -224,20 +224,18 @@ class CameraClient:
     async def _attach_av(
         self, av: AvSession, opening: asyncio.Future[None], connection_id: int | None
     ) -> None:
-        if connection_id is None:
-            await _discard(av, opening)
-            raise ProtocolError("the camera gave no data connection id for a new AV connection")
         try:
             await opening
+            if connection_id is None:
+                raise ProtocolError(  # noqa: TRY301 - the socket is discarded either way
+                    "the camera gave no data connection id for a new AV connection"
+                )
         except BaseException:
             await _discard(av, opening)
             raise
         self._av = av
-        try:
-            await av.login(connection_id)
-        except BaseException:
-            self._av = None
-            raise
+        # A failed login closes the connection, which clears `_av` and tells the listeners.
+        await av.login(connection_id)
 
     async def _stop(self, stream: Stream) -> None:
         async with self._stream_lock:
