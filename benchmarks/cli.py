@@ -1,4 +1,4 @@
-"""Command line of the benchmarks: codec figures, then the live comparison in a real `hass`."""
+"""Command line of the benchmarks: codec figures, then the live comparisons in a real `hass`."""
 
 from __future__ import annotations
 
