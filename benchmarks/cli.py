@@ -302,6 +302,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--codec-only", action="store_true", help="skip Home Assistant")
     parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="run nothing: print the tables of the figures in JSON (a run's --json file)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=defaults.rounds,
@@ -367,6 +373,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; 0 when they ran (whether or not the targets hold)."""
     args = parse_args(argv)
+    if args.report is not None:
+        saved: dict[str, Any] = json.loads(args.report.read_text())
+        if "live" in saved:
+            saved["targets"] = report.targets(saved["live"])
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(report.markdown(saved))
+        return 0
     started = time.monotonic()
     load_before = list(os.getloadavg())
     frames = render_frames()

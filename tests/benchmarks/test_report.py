@@ -138,13 +138,14 @@ def test_scale_growth_memory_and_setup() -> None:
     assert report.scale_growth(live) == {1: 1.0, 16: pytest.approx(1.1)}
     # 0.5 MB per entry set up, plus (253 - 250) / 15 MB per camera streaming.
     assert report.rss_per_added_camera(live) == pytest.approx(0.7)
+    # The first entry alone also loaded the code: left out.
     alone, batch, count = report.setup_times(live, "ours")
-    assert alone == pytest.approx(0.15)
+    assert alone == pytest.approx(0.2)
     assert (batch, count) == (0.3, 16)
     rows = {row["target"]: row for row in report.targets(live)}
     assert rows["Scale: HA CPU per delivered frame, 16 cameras / 1 camera"]["holds"]
     assert rows["Scale: 16 entries set up at once / one entry alone (time)"]["measured"] == (
-        pytest.approx(2.0)
+        pytest.approx(1.5)
     )
     table = report.scale_table(live)
     assert table[2].startswith("| 1 x 2 | 0.200 (1.00x) / 0.400 | 0.50x |")
