@@ -1,4 +1,4 @@
-"""Command line of the benchmarks: codec figures, then the live comparison in a real `hass`."""
+"""Command line of the benchmarks: codec figures, then the live comparisons in a real `hass`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from devtools.hass_server import HassApi, HassProcess
 from devtools.processes import REPO_ROOT, free_port
 
-from . import codec, live, report
+from . import codec, live, procfs, report
 from .frames import render_frames
 from .simulators import BenchSimulator
 
@@ -36,6 +36,9 @@ RATES: Final = (15.0, 30.0)  # 30 fps: the simulated camera's "full speed"
 OWNER: Final = {"name": "Benchmark", "username": "bench", "password": "bench-password-1"}
 SIM_USER: Final = "admin"
 SIM_PASSWORD: Final = "secret"  # the simulator's documented default
+# While ours are set up, the cameras answer each control request this late (a camera on a busy
+# Wi-Fi is no quicker): a flow and a setup log in twice, four answers, about 1 s per entry.
+ANSWER_DELAY: Final = 0.25
 
 # Only what the benchmark needs: no recorder, history or frontend adding work of their own.
 CONFIGURATION: Final = """\
@@ -98,84 +101,173 @@ def _ha_version() -> str:
     return __version__
 
 
-async def _add_entities(api: HassApi, sims: dict[float, BenchSimulator]) -> list[live.Target]:
-    """One bseries_ipcam and one mjpeg entry per simulator, set up through config flows."""
-    targets: list[live.Target] = []
-    registry_wanted: list[tuple[live.Kind, str, float, BenchSimulator]] = []
-    for fps, sim in sims.items():
-        flow = await api.start_flow("bseries_ipcam")
-        ours = await api.flow_step(
-            flow["flow_id"],
-            {"host": "127.0.0.1", "port": sim.port, "username": SIM_USER, "password": SIM_PASSWORD},
-        )
+async def _flow(api: HassApi, kind: live.EntityKind, fps: float, sim: BenchSimulator) -> str:
+    """One config flow to its entry: the entry id."""
+    flow = await api.start_flow("bseries_ipcam" if kind == "ours" else "mjpeg")
+    if kind == "ours":
+        user_input: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": sim.port,
+            "username": SIM_USER,
+            "password": SIM_PASSWORD,
+        }
+    else:
         base = f"http://127.0.0.1:{sim.port}"
         credentials = f"user={SIM_USER}&pwd={SIM_PASSWORD}"
-        flow = await api.start_flow("mjpeg")
-        theirs = await api.flow_step(
-            flow["flow_id"],
-            {
-                "name": f"mjpeg {fps:g} fps",
-                "mjpeg_url": f"{base}/videostream.cgi?{credentials}",
-                "still_image_url": f"{base}/snapshot.cgi?{credentials}",
-                "password": "",
-                "verify_ssl": False,
-            },
-        )
-        results: tuple[tuple[live.Kind, dict[str, Any]], ...] = (("ours", ours), ("mjpeg", theirs))
-        for kind, result in results:
-            if result.get("type") != "create_entry":
-                raise RuntimeError(f"the {kind} config flow did not create an entry: {result}")
-            registry_wanted.append((kind, result["result"]["entry_id"], fps, sim))
+        user_input = {
+            "name": f"mjpeg {sim.port}",
+            "mjpeg_url": f"{base}/videostream.cgi?{credentials}",
+            "still_image_url": f"{base}/snapshot.cgi?{credentials}",
+            "password": "",
+            "verify_ssl": False,
+        }
+    result = await api.flow_step(flow["flow_id"], user_input)
+    if result.get("type") != "create_entry":
+        raise RuntimeError(f"the {kind} config flow did not create an entry: {result}")
+    entry_id: str = result["result"]["entry_id"]
+    return entry_id
+
+
+async def _timed_entry(
+    api: HassApi, kind: live.EntityKind, fps: float, sim: BenchSimulator
+) -> tuple[str, float]:
+    """One entry added and set up: its id and the seconds from the flow's start to `loaded`."""
+    start = time.monotonic()
+    entry_id = await _flow(api, kind, fps, sim)
+    domain = "bseries_ipcam" if kind == "ours" else "mjpeg"
+    deadline = start + 60
+    while True:
+        states = {e["entry_id"]: e["state"] for e in await api.config_entries(domain)}
+        if states.get(entry_id) == "loaded":
+            return entry_id, time.monotonic() - start
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {kind} entry {entry_id} is {states.get(entry_id)!r}")
+        await asyncio.sleep(0.02)
+
+
+async def _camera_entities(api: HassApi, entries: list[str]) -> dict[str, str]:
+    """Entry id -> its camera entity, once every entry has one with a state."""
     deadline = time.monotonic() + 30
     while True:
-        entities = await api.ws_command("config/entity_registry/list")
+        registry = await api.ws_command("config/entity_registry/list")
         by_entry = {
             e["config_entry_id"]: e["entity_id"]
-            for e in entities
+            for e in registry
             if e["entity_id"].startswith("camera.")
         }
-        if all(entry in by_entry for _, entry, _, _ in registry_wanted):
+        if all(entry in by_entry for entry in entries):
             break
         if time.monotonic() > deadline:
             raise RuntimeError("the camera entities did not appear")
         await asyncio.sleep(0.2)
-    for kind, entry, fps, sim in registry_wanted:
-        entity_id = by_entry[entry]
-        await api.wait_for_state(entity_id, lambda s: s not in {None, "unavailable", "unknown"})
-        targets.append(live.Target(kind, fps, entity_id, sim))
-    return targets
+    for entry in entries:
+        await api.wait_for_state(
+            by_entry[entry], lambda s: s not in {None, "unavailable", "unknown"}
+        )
+    return {entry: by_entry[entry] for entry in entries}
 
 
-async def run_live(frames: Sequence[StampableJpeg], settings: live.Settings) -> dict[str, Any]:
+async def _add_entries(
+    api: HassApi, pid: int, kind: live.EntityKind, sims: Sequence[BenchSimulator]
+) -> tuple[list[live.Target], live.SetupFigures]:
+    """One entry of `kind` per simulator, all flows at once: the targets and how setup went.
+
+    For ours, every camera answers each control request `ANSWER_DELAY` late meanwhile, so that
+    entries set up one after another would show at once (16 x the time of one).
+    """
+    rss_before = procfs.rss_bytes(pid)
+    delay = ANSWER_DELAY if kind == "ours" else 0.0
+    for sim in sims:
+        sim.sim.set_response_delay(delay)
+    start = time.monotonic()
+    try:
+        timed = await asyncio.gather(*(_timed_entry(api, kind, sim.fps, sim) for sim in sims))
+    finally:
+        for sim in sims:
+            sim.sim.set_response_delay(0)
+    seconds = time.monotonic() - start
+    entities = await _camera_entities(api, [entry for entry, _ in timed])
+    targets = [
+        live.Target(kind, sim.fps, entities[entry], sim)
+        for (entry, _), sim in zip(timed, sims, strict=True)
+    ]
+    figures = live.SetupFigures(
+        kind=kind,
+        entries=len(sims),
+        answer_delay=delay,
+        seconds=seconds,
+        entry_seconds=[s for _, s in timed],
+        rss_before_mb=rss_before / 1e6,
+        rss_after_mb=procfs.rss_bytes(pid) / 1e6,
+    )
+    log(
+        f"{kind}: {len(sims)} entries set up in {seconds:.2f} s "
+        f"(each {min(figures.entry_seconds):.2f}-{max(figures.entry_seconds):.2f} s), "
+        f"RSS {figures.rss_before_mb:.1f} -> {figures.rss_after_mb:.1f} MB"
+    )
+    return targets, figures
+
+
+async def run_live(
+    frames: Sequence[StampableJpeg],
+    settings: live.Settings,
+    profile_dir: Path | None = None,
+    profiler: str = "py-spy",
+) -> dict[str, Any]:
     """Start the simulators and Home Assistant, run every phase, stop everything."""
     if HASS_DIR.exists():
         shutil.rmtree(HASS_DIR)
     HASS_DIR.mkdir(parents=True)
     (HASS_DIR / "configuration.yaml").write_text(CONFIGURATION)
-    sims = {fps: BenchSimulator(frames, fps, camera_id=f"00626E0B{int(fps):04d}") for fps in RATES}
-    for sim in sims.values():
+    sims = [BenchSimulator(frames, fps, camera_id=f"00626E0B{int(fps):04d}") for fps in RATES]
+    scale_count = max(settings.scale_cameras, default=0)
+    scale_sims = [
+        BenchSimulator(frames, settings.scale_fps, camera_id=f"00626E0C{n:04d}")
+        for n in range(scale_count)
+    ]
+    for sim in (*sims, *scale_sims):
         await sim.start()
     hass = HassProcess(HASS_DIR, free_port())
     started = time.monotonic()
+    setups: list[live.SetupFigures] = []
     try:
         hass.start()
-        assert hass.pid is not None
+        pid = hass.pid
+        assert pid is not None
         async with HassApi(hass.url) as api:
             await api.wait_for_http(onboarded=False, alive=lambda: hass.running)
             await api.sign_in(**OWNER)
             token = await api.create_long_lived_token("benchmark")
             await api.wait_until_running()
-            log(f"Home Assistant up in {time.monotonic() - started:.0f} s (pid {hass.pid})")
-            targets = await _add_entities(api, sims)
+            log(f"Home Assistant up in {time.monotonic() - started:.0f} s (pid {pid})")
+            targets: list[live.Target] = []
+            kinds: tuple[live.EntityKind, ...] = ("ours", "mjpeg")
+            # One entry at a time first: each one's setup time alone.
+            for sim in sims:
+                for kind in kinds:
+                    added, figures = await _add_entries(api, pid, kind, [sim])
+                    targets += added
+                    setups.append(figures)
             log("entities: " + ", ".join(f"{t.kind} {t.fps:g} fps {t.entity_id}" for t in targets))
+            scale_targets: list[live.Target] = []
+            if scale_sims:
+                for kind in kinds:
+                    added, figures = await _add_entries(api, pid, kind, scale_sims)
+                    scale_targets += added
+                    setups.append(figures)
             bench = live.LiveBench(
-                pid=hass.pid,
+                pid=pid,
                 base_url=hass.url,
                 token=token,
                 targets=targets,
+                scale_targets=scale_targets,
                 settings=settings,
                 log=log,
+                credentials=(SIM_USER, SIM_PASSWORD),
+                profile_dir=profile_dir,
+                profiler=profiler,
             )
+            bench.results.setups = setups
             results = await bench.run()
             errors = hass.log_lines("ERROR", "CRITICAL")
             if errors:
@@ -184,19 +276,25 @@ async def run_live(frames: Sequence[StampableJpeg], settings: live.Settings) -> 
                 )
     finally:
         hass.stop()
-        for sim in sims.values():
+        for sim in (*sims, *scale_sims):
             await sim.stop()
     return results.as_dict()
 
 
+def _counts(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in text.split(",") if n)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
+    defaults = live.Settings()
     parser = argparse.ArgumentParser(
         prog="scripts/bench",
         description=(
             "Codec throughput, then bseries_ipcam's camera entity against Home Assistant's mjpeg "
-            "integration in a real Home Assistant process. Prints a markdown table and writes the "
-            "figures as JSON."
+            "integration and a bare relay (the floor), interleaved, in a real Home Assistant "
+            "process; then 1..16 cameras in one Home Assistant. Prints markdown tables and writes "
+            "the figures as JSON."
         ),
     )
     parser.add_argument(
@@ -204,25 +302,70 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--codec-only", action="store_true", help="skip Home Assistant")
     parser.add_argument(
-        "--measure", type=float, default=8.0, help="seconds per streaming phase (%(default)s)"
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="run nothing: print the tables of the figures in JSON (a run's --json file)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=defaults.rounds,
+        help="rounds per (rate, viewers) cell, one phase of each kind per round (%(default)s)",
+    )
+    parser.add_argument(
+        "--measure",
+        type=float,
+        default=defaults.measure,
+        help="measured seconds per phase (%(default)s)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=defaults.warmup,
+        help="seconds per phase before measuring (%(default)s)",
     )
     parser.add_argument(
         "--stall-seconds",
         type=float,
-        default=120.0,
+        default=defaults.stall_seconds,
         help="how long the stalled viewer stays, per integration (%(default)s)",
     )
     parser.add_argument(
         "--cold-rounds",
         type=int,
-        default=3,
-        help="cold still rounds (two samples per integration each; a round waits for the idle stop) (%(default)s)",
+        default=defaults.cold_rounds,
+        help="cold still rounds, two samples per integration each (%(default)s)",
     )
     parser.add_argument(
         "--viewers",
-        type=lambda text: tuple(int(n) for n in text.split(",")),
-        default=(1, 5, 20),
+        type=_counts,
+        default=defaults.viewer_counts,
         help="viewer counts, comma-separated (%(default)s)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_counts,
+        default=defaults.scale_cameras,
+        help="camera counts of the scale part, comma-separated; '' skips it (%(default)s)",
+    )
+    parser.add_argument(
+        "--scale-rounds",
+        type=int,
+        default=defaults.scale_rounds,
+        help="rounds of the scale part (%(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample every measured window into DIR (slows what it measures)",
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("py-spy", "perf"),
+        default="py-spy",
+        help="py-spy: Python stacks; perf: kernel and native code too (%(default)s)",
     )
     return parser.parse_args(argv)
 
@@ -236,6 +379,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return recording.main([arg for arg in rest if arg != "--recording"])
     args = parse_args(argv)
+    if args.report is not None:
+        saved: dict[str, Any] = json.loads(args.report.read_text())
+        if "live" in saved:
+            saved["targets"] = report.targets(saved["live"])
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(report.markdown(saved))
+        return 0
     started = time.monotonic()
     load_before = list(os.getloadavg())
     frames = render_frames()
@@ -246,11 +396,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.codec_only:
         settings = live.Settings(
             viewer_counts=args.viewers,
+            rounds=args.rounds,
+            warmup=args.warmup,
             measure=args.measure,
             stall_seconds=args.stall_seconds,
             cold_rounds=args.cold_rounds,
+            scale_cameras=args.scale,
+            scale_rounds=args.scale_rounds,
         )
-        results["live"] = asyncio.run(run_live(frames, settings))
+        results["live"] = asyncio.run(run_live(frames, settings, args.profile, args.profiler))
         results["targets"] = report.targets(results["live"])
     results["meta"] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

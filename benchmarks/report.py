@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from .stats import ratio
+from .stats import Spread, pair_ratios, percentile, ratio, spread
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Sequence
 
 DASH: Final = "n/a"
 
@@ -37,39 +38,247 @@ def codec_table(codec: dict[str, Any]) -> list[str]:
     return lines
 
 
-_STREAM_ROWS: Final[tuple[tuple[str, str, int], ...]] = (
-    ("HA CPU per delivered frame (ms)", "ha_cpu_ms_per_frame", 3),
-    ("HA CPU (% of one core)", "ha_cpu_percent", 1),
-    ("Delivered fps per viewer, slowest (source fps)", "viewer_fps_min", 1),
-    ("Upstream connections at the camera", "upstream_connections", 0),
-    ("Upstream traffic (MB/s)", "upstream_mb_per_s", 2),
-    ("Added latency p50 (ms)", "latency_ms_p50", 1),
-    ("Added latency p99 (ms)", "latency_ms_p99", 1),
-)
+KIND_NAMES: Final = {"ours": "bseries_ipcam", "mjpeg": "mjpeg (HA core)", "floor": "floor (relay)"}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One (rate, viewers[, cameras]) cell over its rounds: each kind's figures and the pairs."""
+
+    fps: float
+    viewers: int
+    cameras: int
+    cpu: dict[str, Spread | None]
+    vs_mjpeg: Spread | None
+    vs_floor: Spread | None
+    slowest_fps_ratio: dict[str, float | None]
+    slowest_fps: dict[str, float | None]
+    source_fps: dict[str, float | None]
+    latency_p99: dict[str, float | None]
+    upstream: dict[str, int | None]
+    rss_mb: dict[str, float | None]
+
+
+def _by_round(phases: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {p["round"]: p for p in phases}
+
+
+def _paired(rounds: dict[str, dict[int, dict[str, Any]]], kind: str, other: str) -> list[float]:
+    """ours/other CPU per frame, within each round where both were measured."""
+    shared = sorted(set(rounds.get(kind, {})) & set(rounds.get(other, {})))
+    return pair_ratios(
+        [rounds[kind][r]["cpu_ms_per_frame"] for r in shared],
+        [rounds[other][r]["cpu_ms_per_frame"] for r in shared],
+    )
+
+
+def cells(phases: list[dict[str, Any]]) -> list[Cell]:
+    """The phases grouped into cells, sorted by rate, cameras and viewers."""
+    groups: dict[tuple[float, int, int], dict[str, list[dict[str, Any]]]] = {}
+    for phase in phases:
+        key = (phase["fps"], phase.get("cameras", 1), phase["viewers"])
+        groups.setdefault(key, {}).setdefault(phase["kind"], []).append(phase)
+    out = []
+    for (fps, cameras, viewers), kinds in sorted(groups.items()):
+        rounds = {kind: _by_round(items) for kind, items in kinds.items()}
+        out.append(
+            Cell(
+                fps=fps,
+                viewers=viewers,
+                cameras=cameras,
+                cpu={k: spread([p["cpu_ms_per_frame"] for p in v]) for k, v in kinds.items()},
+                vs_mjpeg=spread(_paired(rounds, "ours", "mjpeg")),
+                vs_floor=spread(_paired(rounds, "ours", "floor")),
+                slowest_fps_ratio={
+                    k: _least(p["fps_ratio_min"] for p in v) for k, v in kinds.items()
+                },
+                slowest_fps={k: _least(p["viewer_fps_min"] for p in v) for k, v in kinds.items()},
+                source_fps={
+                    k: percentile([p["source_fps"] for p in v], 0.5) for k, v in kinds.items()
+                },
+                latency_p99={k: _most(p["latency_ms_p99"] for p in v) for k, v in kinds.items()},
+                upstream={k: _most(p["upstream_connections"] for p in v) for k, v in kinds.items()},
+                rss_mb={k: percentile([p["rss_mb"] for p in v], 0.5) for k, v in kinds.items()},
+            )
+        )
+    return out
+
+
+def _least[T: float](values: Iterable[T | None]) -> T | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def _most[T: float](values: Iterable[T | None]) -> T | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def fmt_spread(value: Spread | None, digits: int = 2, suffix: str = "") -> str:
+    """`median (min-max)`, or n/a."""
+    if value is None:
+        return DASH
+    if value.count == 1:
+        return f"{value.median:.{digits}f}{suffix}"
+    return f"{value.median:.{digits}f}{suffix} ({value.low:.{digits}f}-{value.high:.{digits}f})"
+
+
+def _kinds(values: dict[str, Any], kinds: Sequence[str], digits: int) -> str:
+    return " / ".join(_fmt(values.get(k), digits) for k in kinds)
 
 
 def stream_table(live: dict[str, Any]) -> list[str]:
-    """Streaming figures, one row per figure, source rate and viewer count."""
-    streams = {(s["kind"], s["fps"], s["viewers"]): s for s in live["streams"]}
-    configs = sorted({(s["fps"], s["viewers"]) for s in live["streams"]})
+    """The interleaved table: per cell, each kind's CPU per frame and the ratios of the pairs."""
+    rounds = live["settings"]["rounds"]
     lines = [
-        "| Figure | Source | Viewers | bseries_ipcam | mjpeg (HA core) | ours/theirs |",
-        "| --- | --- | --- | --- | --- | --- |",
+        (
+            f"| Source | Viewers | CPU per delivered frame, ms: ours / mjpeg / floor (median of "
+            f"{rounds} rounds) | ours/mjpeg, median of pairs (min-max) | ours/floor, median of "
+            "pairs (min-max) | Slowest viewer, fps: ours / mjpeg / floor | Added latency p99, ms, "
+            "worst round: ours / mjpeg / floor |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for label, key, digits in _STREAM_ROWS:
-        for fps, viewers in configs:
-            ours = streams.get(("ours", fps, viewers), {})
-            theirs = streams.get(("mjpeg", fps, viewers), {})
-            a, b = ours.get(key), theirs.get(key)
-            cells = [_fmt(a, digits), _fmt(b, digits)]
-            if key == "viewer_fps_min":
-                cells = [
-                    f"{_fmt(a, 1)} ({_fmt(ours.get('source_fps'), 1)})",
-                    f"{_fmt(b, 1)} ({_fmt(theirs.get('source_fps'), 1)})",
-                ]
-            lines.append(
-                f"| {label} | {fps:g} fps | {viewers} | {cells[0]} | {cells[1]} | {_ratio(a, b)} |"
+    kinds = ("ours", "mjpeg", "floor")
+    for cell in cells(live["streams"]):
+        cpu = _kinds({k: _cpu(cell, k) for k in kinds}, kinds, 3)
+        slowest = _kinds(cell.slowest_fps, kinds, 1)
+        latency = _kinds(cell.latency_p99, kinds, 1)
+        lines.append(
+            f"| {cell.fps:g} fps | {cell.viewers} | {cpu} | {fmt_spread(cell.vs_mjpeg, suffix='x')} "
+            f"| {fmt_spread(cell.vs_floor, suffix='x')} | {slowest} | {latency} |"
+        )
+    return lines
+
+
+def cpu_spread_table(live: dict[str, Any]) -> list[str]:
+    """Each kind's CPU per frame with its spread over the rounds."""
+    lines = [
+        "| Source | Viewers | ours, ms/frame (min-max) | mjpeg | floor |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for cell in cells(live["streams"]):
+        shown = [fmt_spread(cell.cpu.get(k), 3) for k in ("ours", "mjpeg", "floor")]
+        lines.append(f"| {cell.fps:g} fps | {cell.viewers} | {' | '.join(shown)} |")
+    return lines
+
+
+def scale_cells(live: dict[str, Any]) -> list[Cell]:
+    """The scale part's cells, by number of cameras."""
+    return sorted(cells(live.get("scale", [])), key=lambda c: c.cameras)
+
+
+def _cpu(cell: Cell, kind: str) -> float | None:
+    value = cell.cpu.get(kind)
+    return value.median if value else None
+
+
+def scale_growth(live: dict[str, Any]) -> dict[int, float | None]:
+    """Ours: CPU per delivered frame with N cameras over that with the fewest."""
+    found = scale_cells(live)
+    if not found:
+        return {}
+    base = _cpu(found[0], "ours")
+    return {cell.cameras: ratio(_cpu(cell, "ours"), base) for cell in found}
+
+
+def rss_per_added_camera(live: dict[str, Any], kind: str = "ours") -> float | None:
+    """Resident memory per camera added: its entry set up, plus its streaming (MB)."""
+    batch = [s for s in live.get("setups", []) if s["kind"] == kind and s["entries"] > 1]
+    found = scale_cells(live)
+    if not batch:
+        return None
+    at_rest: float = batch[-1]["rss_per_entry_mb"]
+    if len(found) < 2:
+        return at_rest
+    low, high = found[0], found[-1]
+    a, b = low.rss_mb.get(kind), high.rss_mb.get(kind)
+    if a is None or b is None:
+        return at_rest
+    return at_rest + max(0.0, (b - a) / (high.cameras - low.cameras))
+
+
+def setup_times(live: dict[str, Any], kind: str) -> tuple[float | None, float | None, int]:
+    """One entry set up alone (median), all of the batch set up at once, and the batch size.
+
+    The first entry of a kind also loads the integration's code (from a fresh clone: compiles
+    it); "alone" leaves it out when there are others.
+    """
+    setups = live.get("setups", [])
+    alone = [s["seconds"] for s in setups if s["kind"] == kind and s["entries"] == 1]
+    alone = alone[1:] or alone
+    batch = [s for s in setups if s["kind"] == kind and s["entries"] > 1]
+    return (
+        percentile(alone, 0.5),
+        batch[-1]["seconds"] if batch else None,
+        batch[-1]["entries"] if batch else 0,
+    )
+
+
+def scale_table(live: dict[str, Any]) -> list[str]:
+    """CPU, rates and memory with 1..16 cameras in one Home Assistant, ours against mjpeg."""
+    found = scale_cells(live)
+    if not found:
+        return []
+    growth = scale_growth(live)
+    rounds = live["settings"]["scale_rounds"]
+    lines = [
+        (
+            f"| Cameras x viewers | HA CPU per delivered frame, ms: ours (vs 1 camera) / mjpeg "
+            f"(median of {rounds} rounds) | ours/mjpeg, median of pairs (min-max) | Slowest viewer / "
+            "source rate: ours / mjpeg | HA CPU, % of a core: ours / mjpeg | HA RSS, MB: ours / "
+            "mjpeg | Upstream connections: ours / mjpeg |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    by_cells = {c.cameras: c for c in found}
+    phases = live.get("scale", [])
+    for cameras, cell in by_cells.items():
+        percent = {
+            k: percentile(
+                [p["cpu_percent"] for p in phases if p["kind"] == k and p["cameras"] == cameras],
+                0.5,
             )
+            for k in ("ours", "mjpeg")
+        }
+        lines.append(
+            f"| {cameras} x {cell.viewers} | {_fmt(_cpu(cell, 'ours'), 3)} "
+            f"({_fmt(growth.get(cameras), 2)}x) / {_fmt(_cpu(cell, 'mjpeg'), 3)} "
+            f"| {fmt_spread(cell.vs_mjpeg, suffix='x')} "
+            f"| {_fmt(cell.slowest_fps_ratio.get('ours'), 2)} / "
+            f"{_fmt(cell.slowest_fps_ratio.get('mjpeg'), 2)} "
+            f"| {_fmt(percent['ours'], 1)} / {_fmt(percent['mjpeg'], 1)} "
+            f"| {_fmt(cell.rss_mb.get('ours'), 1)} / {_fmt(cell.rss_mb.get('mjpeg'), 1)} "
+            f"| {_fmt(cell.upstream.get('ours'), 0)} / {_fmt(cell.upstream.get('mjpeg'), 0)} |"
+        )
+    delays = {s["answer_delay"] for s in live.get("setups", []) if s["kind"] == "ours"}
+    delay = f", cameras answering {max(delays):g} s late" if delays and max(delays) else ""
+    lines += [
+        "",
+        f"| Set-up | bseries_ipcam{delay} | mjpeg (HA core) |",
+        "| --- | --- | --- |",
+    ]
+    ours, theirs = setup_times(live, "ours"), setup_times(live, "mjpeg")
+    lines.append(
+        f"| One entry alone, flow start to loaded, code already loaded (s) | {_fmt(ours[0], 2)} "
+        f"| {_fmt(theirs[0], 2)} |"
+    )
+    lines.append(
+        f"| {ours[2]} entries at once, until all loaded (s) | {_fmt(ours[1], 2)} "
+        f"| {_fmt(theirs[1], 2)} |"
+    )
+    per_entry = {
+        s["kind"]: s["rss_per_entry_mb"] for s in live.get("setups", []) if s["entries"] > 1
+    }
+    lines.append(
+        f"| HA RSS per entry set up (MB) | {_fmt(per_entry.get('ours'), 2)} "
+        f"| {_fmt(per_entry.get('mjpeg'), 2)} |"
+    )
+    lines.append(
+        f"| HA RSS per added camera, set up and streaming (MB) "
+        f"| {_fmt(rss_per_added_camera(live, 'ours'), 2)} "
+        f"| {_fmt(rss_per_added_camera(live, 'mjpeg'), 2)} |"
+    )
     return lines
 
 
@@ -86,7 +295,7 @@ def still_and_memory_table(live: dict[str, Any]) -> list[str]:
         a, b = ours.get(key), theirs.get(key)
         if a is None or b is None:
             continue
-        what = "cold, after the idle stop" if key == "cold" else f"warm, {key[5:]} fps stream"
+        what = "cold, no video running" if key == "cold" else f"warm, {key[5:]} fps stream"
         for quantile in ("p50", "p99"):
             x, y = a[f"{quantile}_ms"], b[f"{quantile}_ms"]
             lines.append(
@@ -107,12 +316,21 @@ def still_and_memory_table(live: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _find(live: dict[str, Any], kind: str, viewers: int) -> list[dict[str, Any]]:
-    return [s for s in live["streams"] if s["kind"] == kind and s["viewers"] == viewers]
+def cold_steps_table(live: dict[str, Any]) -> list[str]:
+    """Where a cold start's time goes, step by step (measured outside Home Assistant)."""
+    steps = live.get("cold_steps") or {}
+    if not steps:
+        return []
+    lines = [
+        "| Video start, step by step (protocol client alone, its own process; median) | ms |",
+        "| --- | --- |",
+    ]
+    lines.extend(f"| {name} | {_fmt(value, 2)} |" for name, value in steps.items())
+    return lines
 
 
 def targets(live: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of the issue: what was measured, the limit, and whether it holds."""
+    """Each target of the issues: what was measured, the limit, and whether it holds."""
     out: list[dict[str, Any]] = []
 
     def add(name: str, measured: float | None, limit: str, ok: Callable[[float], bool]) -> None:
@@ -125,18 +343,19 @@ def targets(live: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
 
-    ratios = [
-        ratio(ours["ha_cpu_ms_per_frame"], theirs["ha_cpu_ms_per_frame"])
-        for ours in _find(live, "ours", 5)
-        for theirs in _find(live, "mjpeg", 5)
-        if ours["fps"] == theirs["fps"]
-    ]
-    valid = [r for r in ratios if r is not None]
+    found = cells(live["streams"])
+    at5 = [c for c in found if c.viewers == 5]
     add(
-        "CPU per delivered frame at N = 5, ours/mjpeg (worst rate)",
-        max(valid) if valid else None,
+        "CPU per delivered frame at N = 5, ours/mjpeg, median of pairs (worst rate)",
+        _most(c.vs_mjpeg.median if c.vs_mjpeg else None for c in at5),
         "≤ 0.5",
         lambda v: v <= 0.5,
+    )
+    add(
+        "CPU per delivered frame at N = 5, ours/floor, median of pairs (worst rate)",
+        _most(c.vs_floor.median if c.vs_floor else None for c in at5),
+        "≤ 1.3",
+        lambda v: v <= 1.3,
     )
     ours_streams = [s for s in live["streams"] if s["kind"] == "ours"]
     add(
@@ -147,7 +366,7 @@ def targets(live: dict[str, Any]) -> list[dict[str, Any]]:
     )
     n20 = [s for s in ours_streams if s["viewers"] == 20 and s["fps_ratio_min"] is not None]
     add(
-        "Slowest viewer's rate / source rate at N = 20 (worst rate)",
+        "Slowest viewer's rate / source rate at N = 20 (worst phase)",
         min((s["fps_ratio_min"] for s in n20), default=None),
         "≥ 0.97 (full rate, ±1 frame at the window's edges)",
         lambda v: v >= 0.97,
@@ -168,6 +387,35 @@ def targets(live: dict[str, Any]) -> list[dict[str, Any]]:
         "≤ 5",
         lambda v: v <= 5,
     )
+    growth = scale_growth(live)
+    if growth:
+        most = max(growth)
+        add(
+            f"Scale: HA CPU per delivered frame, {most} cameras / 1 camera",
+            growth[most],
+            "≤ 1.2",
+            lambda v: v <= 1.2,
+        )
+        scale_ours = [s for s in live.get("scale", []) if s["kind"] == "ours"]
+        add(
+            "Scale: slowest viewer's rate / source rate, any number of cameras",
+            _least(s["fps_ratio_min"] for s in scale_ours),
+            "≥ 0.97",
+            lambda v: v >= 0.97,
+        )
+        add(
+            "Scale: HA RSS per added camera, set up and streaming (MB)",
+            rss_per_added_camera(live),
+            "≤ 3",
+            lambda v: v <= 3,
+        )
+        alone, batch, count = setup_times(live, "ours")
+        add(
+            f"Scale: {count} entries set up at once / one entry alone (time)",
+            ratio(batch, alone),
+            f"≤ 3 (one after another would be about {count})",
+            lambda v: v <= 3,
+        )
     return out
 
 
@@ -184,7 +432,7 @@ def targets_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def method_notes(results: dict[str, Any]) -> list[str]:
-    """How the live figures were taken, for the reader of the table."""
+    """How the live figures were taken, for the reader of the tables."""
     meta, live = results["meta"], results["live"]
     settings = live["settings"]
     cold = live["stills"].get("ours", {}).get("cold", {}).get("samples", 0)
@@ -193,21 +441,42 @@ def method_notes(results: dict[str, Any]) -> list[str]:
             f"Source: {meta['frames']} rendered 640x480 JPEGs ({meta['frame_bytes'][0] / 1000:.0f}-"
             f"{meta['frame_bytes'][1] / 1000:.0f} KB) sent by the simulator at 15 fps and at 30 fps "
             "(30 fps stands for the camera's full speed). mjpeg is set up through its config flow on "
-            "the simulator's `videostream.cgi?user=..&pwd=..`, with `snapshot.cgi` as still image URL."
+            "the simulator's `videostream.cgi?user=..&pwd=..`, with `snapshot.cgi` as still image "
+            "URL. The floor is `benchmarks/relay.py`: a bare asyncio process (no Home Assistant) "
+            "that reads the same camera's frames over one AV connection and writes them, as "
+            "chunked multipart, to the same viewers."
         ),
         (
-            f"Each streaming phase: {settings['warmup']:g} s warm-up, then {settings['measure']:g} s "
-            "measured. Viewers run in a separate process; CPU is the `hass` process's, all threads "
-            f"(/proc schedstat); idle, it used {live['ha_idle_cpu_percent']:.2f} % of a core."
+            f"Interleaved: each cell ran {settings['rounds']} rounds; a round is one phase of each "
+            "kind back to back, the order rotating from round to round and cell to cell; a ratio "
+            "is taken within a round and the median of those is shown with the least and greatest. "
+            f"Each phase: {settings['warmup']:g} s warm-up, then {settings['measure']:g} s "
+            "measured. Viewers run in a separate process; CPU is that of the process serving them "
+            "(`hass` or the relay), all threads (/proc schedstat); idle, `hass` used "
+            f"{live['ha_idle_cpu_percent']:.2f} % of a core."
+        ),
+        (
+            "Between phases every AV connection is dropped at the simulator (the feed then stops "
+            "as after its idle period), so no phase pays for another kind's stream; ours starts "
+            "video in each warm-up."
         ),
         (
             "Added latency: from the simulator writing a frame to a viewer having all of it; every "
             "frame carries a unique stamp in a JPEG comment, so each is matched exactly."
         ),
         (
-            f"Cold stills: {cold} per integration, each after bseries_ipcam's "
-            f"{live['idle_timeout']:g} s idle stop "
-            "(mjpeg: no viewer). Warm stills: while one viewer streams."
+            f"Scale: {', '.join(str(n) for n in settings['scale_cameras'])} cameras at "
+            f"{settings['scale_fps']:g} fps in the same Home Assistant, "
+            f"{settings['scale_viewers']} viewers each, {settings['scale_rounds']} rounds of "
+            "alternating kinds. Set-up: every entry's config flow started at once, timed until "
+            "all were loaded, and one entry alone for comparison; while ours were set up, every "
+            "camera answered each control request late (see the table), so that entries set up "
+            "one after another would take about as many times longer as there are entries."
+        ),
+        (
+            f"Cold stills: {cold} per integration, each with no video running (ours: after its "
+            "AV connection ended; mjpeg always fetches `snapshot.cgi`). Warm stills: while one "
+            "viewer streams."
         ),
         (
             f"Stalled viewer: opens the stream and never reads, for {settings['stall_seconds']:g} s "
@@ -232,13 +501,14 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     live = results.get("live")
     if live:
-        parts += [
-            "",
-            *stream_table(live),
-            "",
-            *still_and_memory_table(live),
-            "",
-            *targets_table(results["targets"]),
-        ]
+        parts += ["", *stream_table(live), "", *cpu_spread_table(live)]
+        scale = scale_table(live)
+        if scale:
+            parts += ["", *scale]
+        parts += ["", *still_and_memory_table(live)]
+        steps = cold_steps_table(live)
+        if steps:
+            parts += ["", *steps]
+        parts += ["", *targets_table(results["targets"])]
         parts += ["", *(f"- {note}" for note in method_notes(results))]
     return "\n".join(parts) + "\n"

@@ -1,9 +1,11 @@
 """MJPEG viewers in their own process, so that they do not disturb the measured `hass` process.
 
-`python -m benchmarks.viewers '<json>'` runs one of:
+`python -m benchmarks.viewers` reads jobs as JSON lines on stdin and runs each in turn (one process
+for every phase: starting Python per phase would cost more time than most phases measure):
 
-- `stream`: N viewers read `/api/camera_proxy_stream/<entity>` and note when each frame (its stamp,
-  see `benchmarks.frames`) arrived. Once every viewer has a frame it waits `warmup` seconds, prints
+- `stream`: for each of `streams` (`{"url": ..., "viewers": N}`), N viewers read that MJPEG URL
+  (Home Assistant's `/api/camera_proxy_stream/<entity>`, or the relay's) and note when each frame
+  (its stamp, see `benchmarks.frames`) arrived. Once every viewer has a frame it waits `warmup` seconds, prints
   `{"event": "start"}`, measures for `measure` seconds, prints `{"event": "end"}`, keeps reading
   until a `close` line arrives on stdin, and prints `{"event": "result", ...}`.
 - `stall`: one viewer opens the stream and never reads; prints `{"event": "stalled"}` and keeps the
@@ -53,16 +55,17 @@ def content_length(head: bytes) -> int:
 class Viewer:
     """One MJPEG reader: the stamp and arrival time of every frame."""
 
-    number: int
+    stream: int
+    url: str
     stamps: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     error: str | None = None
     first: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def run(self, session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> None:
+    async def run(self, session: aiohttp.ClientSession, headers: dict[str, str]) -> None:
         """Read frames until cancelled."""
         try:
-            async with session.get(url, headers=headers) as response:
+            async with session.get(self.url, headers=headers) as response:
                 response.raise_for_status()
                 content = response.content
                 stamps = self.stamps
@@ -93,14 +96,15 @@ async def _stdin_line() -> str:
 
 async def run_stream(config: dict[str, Any]) -> None:
     """The `stream` mode (see the module's docstring)."""
-    url = f"{config['base']}/api/camera_proxy_stream/{config['entity']}"
     headers = {"Authorization": f"Bearer {config['token']}"}
-    count = int(config["viewers"])
-    viewers = [Viewer(n) for n in range(count)]
+    wanted = [(str(s["url"]), int(s["viewers"])) for s in config["streams"]]
+    viewers = [
+        Viewer(index, url) for index, (url, count) in enumerate(wanted) for _ in range(count)
+    ]
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=30)
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        tasks = [asyncio.create_task(v.run(session, url, headers)) for v in viewers]
+        tasks = [asyncio.create_task(v.run(session, headers)) for v in viewers]
         try:
             async with asyncio.timeout(float(config.get("connect_timeout", 20))):
                 await asyncio.gather(*(v.first.wait() for v in viewers))
@@ -126,7 +130,14 @@ async def run_stream(config: dict[str, Any]) -> None:
             for stamp, t in zip(viewer.stamps, viewer.times, strict=True)
             if start <= t <= end
         ]
-        result.append({"frames": frames, "total": len(viewer.times), "error": viewer.error})
+        result.append(
+            {
+                "stream": viewer.stream,
+                "frames": frames,
+                "total": len(viewer.times),
+                "error": viewer.error,
+            }
+        )
     emit("result", start=start, end=end, viewer_cpu=cpu, viewers=result)
 
 
@@ -150,16 +161,22 @@ async def run_stall(config: dict[str, Any]) -> None:
     emit("result")
 
 
+async def serve() -> None:
+    """Run one job per JSON line on stdin, one after another, until stdin ends."""
+    while line := await _stdin_line():
+        config = json.loads(line)
+        mode = config["mode"]
+        if mode == "stream":
+            await run_stream(config)
+        elif mode == "stall":
+            await run_stall(config)
+        else:
+            raise SystemExit(f"unknown mode {mode!r}")
+
+
 def main() -> None:
-    """Entry point: the JSON configuration is the first argument."""
-    config = json.loads(sys.argv[1])
-    mode = config["mode"]
-    if mode == "stream":
-        asyncio.run(run_stream(config))
-    elif mode == "stall":
-        asyncio.run(run_stall(config))
-    else:
-        raise SystemExit(f"unknown mode {mode!r}")
+    """Entry point: jobs come as JSON lines on stdin (one process serves every phase)."""
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":

@@ -518,7 +518,15 @@ class HassApi:
             ws = await self._websocket()
             self._ws_id += 1
             message_id = self._ws_id
-            await ws.send_json({"id": message_id, "type": command_type, **data})
+            try:
+                await ws.send_json({"id": message_id, "type": command_type, **data})
+            except aiohttp.ClientConnectionResetError:
+                # Home Assistant closed the idle connection (nobody read its close frame).
+                await ws.close()
+                ws = await self._websocket()
+                self._ws_id += 1
+                message_id = self._ws_id
+                await ws.send_json({"id": message_id, "type": command_type, **data})
             while True:
                 message = await ws.receive_json(timeout=REQUEST_TIMEOUT.total)
                 if message.get("id") != message_id or message.get("type") != "result":

@@ -46,10 +46,11 @@ class AvSession:
         keepalive_interval: float = KEEPALIVE_INTERVAL,
         dead_after: float = DEAD_AFTER,
     ) -> None:
-        """Remember where to connect and whom to tell; `connect` does it.
+        """Remember where to connect and whom to tell; `connect` (or `open` + `login`) does it.
 
         `on_video` and `on_audio` are called in the event loop as each packet arrives;
         `on_close` once when the connection ends, with its error or None after `close`.
+        `connection_id` may be a placeholder when `login` is given the real one.
         """
         self.host = host
         self.port = port
@@ -65,6 +66,14 @@ class AvSession:
 
     async def connect(self) -> None:
         """Open the second connection and log in with the data connection id (no reply comes)."""
+        await self.open()
+        await self.login(self.connection_id)
+
+    async def open(self) -> None:
+        """Open the TCP connection only; `login` follows once the data connection id is known.
+
+        The handshake needs no id, so it can run while the camera answers the start request.
+        """
         self._connection = await open_connection(
             self.host,
             self.port,
@@ -76,12 +85,17 @@ class AvSession:
             dead_after=self._dead_after,
             name=f"AV {self.host}:{self.port}",
         )
+
+    async def login(self, connection_id: int) -> None:
+        """Log in on the open connection with the id from a start response (no reply comes)."""
+        self.connection_id = connection_id
+        connection = self.connection
         try:
-            await self._connection.send(AvLoginReq(self.connection_id))
+            await connection.send(AvLoginReq(connection_id))
         except BaseException:
-            await self._connection.close()
+            await connection.close()
             raise
-        self._connection.start_keepalive()
+        connection.start_keepalive()
 
     @property
     def connection(self) -> CommandConnection:

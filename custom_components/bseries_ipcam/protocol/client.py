@@ -169,15 +169,19 @@ class CameraClient:
         async with self._stream_lock:
             if stream in self._streams:
                 return
-            if stream is Stream.VIDEO:
-                connection_id = await self.control.start_video()
-            elif stream is Stream.AUDIO:
-                self._audio_decoder.reset()
-                connection_id = await self.control.start_audio()
-            else:
-                connection_id = await self.control.start_talk(talk_buffer_seconds)
+            # A new AV connection's TCP handshake runs while the camera answers the start
+            # request: only its login needs the data connection id from that answer.
+            av = self._new_av() if self._av is None else None
+            opening = None if av is None else asyncio.ensure_future(av.open())
             try:
-                await self._ensure_av(connection_id)
+                connection_id = await self._send_start(stream, talk_buffer_seconds)
+            except BaseException:
+                if av is not None and opening is not None:
+                    await _discard(av, opening)
+                raise
+            try:
+                if av is not None and opening is not None:
+                    await self._attach_av(av, opening, connection_id)
             except BaseException:
                 await self._send_stop(stream)
                 raise
@@ -185,23 +189,29 @@ class CameraClient:
             if stream is Stream.VIDEO and self.frame_interval is not FrameInterval.MS_0:
                 await self.control.set_frame_interval(self.frame_interval)
 
-    async def _ensure_av(self, connection_id: int | None) -> None:
-        if self._av is not None:
-            return
-        if connection_id is None:
-            raise ProtocolError("the camera gave no data connection id for a new AV connection")
+    async def _send_start(self, stream: Stream, talk_buffer_seconds: int) -> int | None:
+        if stream is Stream.VIDEO:
+            return await self.control.start_video()
+        if stream is Stream.AUDIO:
+            self._audio_decoder.reset()
+            return await self.control.start_audio()
+        return await self.control.start_talk(talk_buffer_seconds)
+
+    def _new_av(self) -> AvSession:
+        """An AV session not yet connected; it becomes the client's once logged in."""
 
         def on_closed(error: BSeriesError | None) -> None:
-            if self._av is av:
-                # The connection died under its streams: they are gone with it.
-                self._av = None
-                self._streams.clear()
+            if self._av is not av:
+                return  # never logged in, or already replaced: nothing ran on it
+            # The connection died under its streams: they are gone with it.
+            self._av = None
+            self._streams.clear()
             self._av_close_listeners(error)
 
         av = AvSession(
             self.control.host,
             self.control.port,
-            connection_id,
+            0,  # the data connection id comes with the start response, before the login
             on_video=self._video_listeners,
             on_audio=self._on_audio,
             on_close=on_closed,
@@ -209,8 +219,23 @@ class CameraClient:
             keepalive_interval=self._keepalive_interval,
             dead_after=self._dead_after,
         )
-        await av.connect()
+        return av
+
+    async def _attach_av(
+        self, av: AvSession, opening: asyncio.Future[None], connection_id: int | None
+    ) -> None:
+        try:
+            await opening
+            if connection_id is None:
+                raise ProtocolError(  # noqa: TRY301 - the socket is discarded either way
+                    "the camera gave no data connection id for a new AV connection"
+                )
+        except BaseException:
+            await _discard(av, opening)
+            raise
         self._av = av
+        # A failed login closes the connection, which clears `_av` and tells the listeners.
+        await av.login(connection_id)
 
     async def _stop(self, stream: Stream) -> None:
         async with self._stream_lock:
@@ -297,6 +322,14 @@ class CameraClient:
             self._streams.clear()
             await self._close_av()
         await self.control.close()
+
+
+async def _discard(av: AvSession, opening: asyncio.Future[None]) -> None:
+    """Close an AV connection that will not be used, whether or not it has opened yet."""
+    opening.cancel()
+    with contextlib.suppress(BSeriesError, asyncio.CancelledError):
+        await opening
+    await av.close()
 
 
 async def _chunks(pcm: AsyncIterable[bytes] | Iterable[bytes] | bytes) -> AsyncIterable[bytes]:
