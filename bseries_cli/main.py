@@ -13,8 +13,7 @@ from typing import Any
 
 from custom_components.bseries_ipcam.protocol import BSeriesError
 
-from . import camera, controls, decode, simulate
-from . import camera, decode, discover, simulate
+from . import camera, controls, decode, discover, simulate
 from .output import PROG, CliError, ExitCode, describe_error, error
 
 type Result = int | Coroutine[Any, Any, int]

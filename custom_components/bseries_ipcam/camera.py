@@ -200,6 +200,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
             path = str(filename.async_render(variables={"entity_id": self}))
         clip = await self._recorder.async_record(path, duration, lookback, entity_id=self.entity_id)
         return {"path": clip.path, "duration": clip.duration, "frames": clip.frames}
+
     # --- motion detection: the camera's own arming, so camera.enable_motion_detection works --
 
     @property

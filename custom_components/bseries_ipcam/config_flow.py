@@ -37,8 +37,8 @@ from .const import (
     entry_title,
 )
 from .controls import pan_tilt_enabled
-from .preroll import MAX_PREROLL_SECONDS
 from .discovery import CONF_CAMERA_ID
+from .preroll import MAX_PREROLL_SECONDS
 from .protocol import (
     BadPasswordError,
     BadUserError,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
-    from .audio_feed import AudioFeed
     from .alarm_settings import AlarmSettingsCoordinator
+    from .audio_feed import AudioFeed
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
