@@ -208,6 +208,10 @@ class ControlHandler:
         state = self._state
         session = self.session
         response_type = _START_RESPONSES[stream]
+        forced = state.faults.video_result
+        if stream == "video" and forced:
+            await self._respond(response_type(forced))
+            return
         talker = state.talker()
         if stream == "talk" and talker is not None and talker is not session:
             await self._respond(response_type(ResultCode.TOO_MANY_CONNECTIONS))

@@ -11,6 +11,7 @@ from .const import DOMAIN
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .feed import VideoFeed
+from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
 
@@ -41,8 +42,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     coordinator = BSeriesCoordinator(hass, entry)
     await coordinator.async_setup()
     entry.async_on_unload(coordinator.async_shutdown)
-    feed = VideoFeed(lambda: coordinator.camera, name=entry.title)
+    feed = VideoFeed(
+        lambda: coordinator.camera,
+        get_interval=lambda: coordinator.frame_interval.milliseconds / 1000,
+        name=entry.title,
+    )
     entry.async_on_unload(feed.close)
+    entry.async_on_unload(coordinator.async_add_listener(feed.camera_changed))
+    entry.async_on_unload(RefusalNotifier(hass, entry, feed).async_start())
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
     entry.runtime_data = BSeriesRuntimeData(coordinator=coordinator, feed=feed, talk=talk)

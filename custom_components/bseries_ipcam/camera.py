@@ -12,9 +12,9 @@ from homeassistant.helpers.entity import EntityDescription
 
 from .const import DOMAIN
 from .entity import BSeriesEntity
-from .errors import translate_errors
+from .errors import BSeriesIntegrationError, translate_errors, translated_error
 from .feed import BOUNDARY
-from .protocol import FrameInterval
+from .protocol import BSeriesError, FrameInterval
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -63,15 +63,19 @@ class BSeriesCamera(BSeriesEntity, Camera):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Show "streaming" while video flows from the camera, "idle" otherwise."""
+        """Follow the feed's faults (not its on-demand starts and stops)."""
         await super().async_added_to_hass()
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
 
     @property
     @override
     def is_streaming(self) -> bool:
-        """Whether video flows from the camera now."""
-        return self._feed.streaming
+        """Whether the camera gives video on request ("streaming"), or refuses or stalls ("idle").
+
+        Video itself starts and stops with its viewers; that is no state change, so that the
+        logbook does not fill with every dashboard visit.
+        """
+        return self._feed.fault is None
 
     @property
     @override
@@ -97,6 +101,15 @@ class BSeriesCamera(BSeriesEntity, Camera):
         slowly only delays itself: while its socket still holds more than SLOW_VIEWER_BUFFER
         unsent bytes it skips frames instead of queueing them.
         """
+        if self._feed.fault is not None:
+            # Refused or stalled: one try, and the reason at once instead of an empty stream.
+            try:
+                await self._feed.still(STILL_WAIT)
+            except (BSeriesError, BSeriesIntegrationError) as err:
+                message = str(
+                    translated_error(err, self.coordinator.config_entry.title, default="no_video")
+                )
+                raise web.HTTPServiceUnavailable(text=message) from err
         response = web.StreamResponse()
         response.content_type = f"multipart/x-mixed-replace;boundary={BOUNDARY}"
         await response.prepare(request)
