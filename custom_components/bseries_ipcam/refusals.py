@@ -10,7 +10,6 @@ raises a repair issue, removed when the episode ends (or the entry unloads).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Final
 
@@ -20,6 +19,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN
 from .errors import BSeriesIntegrationError
+from .feed import REFUSALS
 from .protocol import (
     BSeriesError,
     InsufficientPrivilegeError,
@@ -142,12 +142,17 @@ class RefusalNotifier:
         )
 
     async def _async_probe(self) -> None:
-        """Try video once; the feed's fault tells the outcome."""
-        with contextlib.suppress(BSeriesError, BSeriesIntegrationError):
+        """Try video once: a refusal now raises the issue; success ends the episode (listener)."""
+        refusal: BSeriesError | None = None
+        try:
             await self._feed.still(PROBE_WAIT)
+        except REFUSALS as err:
+            refusal = err
+        except (BSeriesError, BSeriesIntegrationError) as err:
+            # Offline or silent: no news about the refusal; ask again later.
+            _LOGGER.debug("Video refusal probe of %s: %s", self._entry.title, err)
         if self._since is None:
             return  # the episode ended (or the entry unloaded) meanwhile
-        refusal = self._feed.refusal
         if refusal is not None:
             self._raise_issue(refusal)
         self._schedule_probe(REFUSAL_PROBE_INTERVAL)

@@ -158,3 +158,23 @@ async def test_a_viewer_ends_the_episode_and_unload_removes_the_issue(
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_no_issue_while_the_camera_is_offline(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.bseries_ipcam")
+    issue_registry = ir.async_get(hass)
+    client = await hass_client()
+    simulator.force_video_result(ResultCode.TOO_MANY_CONNECTIONS)
+    response = await client.get(f"/api/camera_proxy/{CAMERA}")
+    assert response.status == HTTPStatus.INTERNAL_SERVER_ERROR
+    # The camera goes away before the refusal could be seen to last: the probe learns nothing.
+    simulator.force_login_result(ResultCode.TOO_MANY_CONNECTIONS)
+    simulator.drop_all()
+    await wait_until(lambda: "Video refusal probe of" in caplog.text)
+    assert issue_registry.async_get_issue(DOMAIN, f"video_refused_{loaded_entry.entry_id}") is None
