@@ -169,10 +169,15 @@ async def test_new_session_forgets_the_old_sessions_stall(
         await feed.next_frame(0, wait=5)
         sim.stall()
         await sim.wait_for(lambda: feed.stalls == 1, timeout=10)
-    assert feed.fault is not None
-    sim.resume()
-    async with CameraClient(sim.host, sim.port, USER, PASSWORD) as other:
+    assert isinstance(feed.fault, CameraTimeoutError)
+    # Another session (here: of a second simulated camera, the first one is still stalled).
+    config = SimulatorConfig(users={USER: SimUser(PASSWORD)}, fps=20, width=160, height=120)
+    async with (
+        CameraSimulator(config) as second,
+        CameraClient(second.host, second.port, USER, PASSWORD) as other,
+    ):
         holder[0] = other
         feed.camera_changed()
         assert _fault(feed) is None
         await feed.close()
+    sim.resume()
