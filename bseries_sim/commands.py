@@ -25,6 +25,7 @@ faults:  drop | drop-av | stall | resume | clear
          lie [control|av]                         a header claiming 10 MiB, then close
          lie-short [control|av]                   a header claiming more than is sent, then close
          login-result N | verify-result N         force a result code (0: normal)
+         video-result N                           refuse Video_Start with N (2: too many)
          delay SECONDS                            delay every control response
          peer-list [on|off] | unknown-op [on|off] send op 28 / op 0x0102 after verify
 camera:  param NAME VALUE                         resolution|brightness|contrast|mode|flip
@@ -109,6 +110,10 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             else:
                 sim.force_verify_result(code or None)
             return f"{name} forced to {code}" if code else f"{name} normal"
+        case "video-result":
+            code = int(_number(arg))
+            sim.force_video_result(code or None)
+            return f"video-result forced to {code}" if code else "video-result normal"
         case "delay":
             sim.set_response_delay(_number(arg))
             return f"control responses delayed by {sim.faults.response_delay:g} s"

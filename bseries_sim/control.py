@@ -223,8 +223,12 @@ class ControlHandler:
         state = self._state
         session = self.session
         response_type = _START_RESPONSES[stream]
+        forced = state.faults.video_result
         if stream == "audio" and not state.config.microphone:
             await self._respond(response_type(ResultCode.NOT_SUPPORTED))
+            return
+        if stream == "video" and forced:
+            await self._respond(response_type(forced))
             return
         talker = state.talker()
         if stream == "talk" and talker is not None and talker is not session:

@@ -64,7 +64,8 @@ class FaultState:
     `login_result` / `verify_result`: answer every login / verify with this result code
     (None or 0: answer normally). `response_delay`: seconds to wait before each control
     response. `peer_list_after_verify` / `unknown_after_verify`: send op 28 / op 0x0102 right
-    after a successful verify.
+    after a successful verify. `video_result`: answer every Video_Start with this result code
+    (e.g. 2, too many connections, as when the camera's web page holds its slots).
     """
 
     gate: Gate = field(default_factory=Gate)
@@ -73,6 +74,7 @@ class FaultState:
     response_delay: float = 0.0
     peer_list_after_verify: bool = False
     unknown_after_verify: bool = False
+    video_result: int | None = None
 
     @property
     def stalled(self) -> bool:
@@ -87,6 +89,7 @@ class FaultState:
         self.response_delay = 0.0
         self.peer_list_after_verify = False
         self.unknown_after_verify = False
+        self.video_result = None
 
 
 def _field(value: str, size: int) -> bytes:

@@ -438,6 +438,10 @@ class CameraSimulator:
         """Answer every Verify_Req with this result (None or 0: check the credentials)."""
         self._state.faults.verify_result = result
 
+    def force_video_result(self, result: int | None) -> None:
+        """Answer every Video_Start with this result (None or 0: start video)."""
+        self._state.faults.video_result = result
+
     def set_response_delay(self, seconds: float) -> None:
         """Wait this long before each control response (0: answer at once)."""
         self._state.faults.response_delay = max(0.0, seconds)

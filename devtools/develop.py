@@ -35,6 +35,7 @@ from .hass_server import (
     HassApiError,
     HassProcess,
 )
+from .media import ensure_sample_media
 from .processes import LOOPBACK, ManagedProcessError, port_is_free
 from .simulator import SIM_PASSWORD, SIM_USER, SimulatorProcess
 
@@ -178,7 +179,9 @@ async def ensure_camera(
     save_state(config_dir, state)
 
 
-def banner(args: argparse.Namespace, hass: HassProcess, sim: SimulatorProcess) -> str:
+def banner(
+    args: argparse.Namespace, hass: HassProcess, sim: SimulatorProcess, media: Sequence[str] = ()
+) -> str:
     """How to use what runs."""
     config = hass.config_dir
     return f"""
@@ -187,6 +190,10 @@ Camera          {LOOPBACK}:{sim.port} (simulated), user {sim.user!r}, password {
 Alarms          type `motion` (or input, sound) and then `stop` here, or from another shell:
                 curl '{sim.url}/sim/alarm?type=motion'; curl '{sim.url}/sim/alarm?type=stopped'
 Faults          drop, stall, resume, ... (type `help`); status: curl {sim.url}/sim/status
+Sample audio    {", ".join(media) or "none (ffmpeg missing)"} in {hass.media_dir}: talk with
+                media-source://media_source/local/<name>
+Second camera   .venv/bin/bseries-ipcam simulate --port {sim.port + 1} --camera-id 00626E000002
+                then add it in the UI: host 127.0.0.1, port {sim.port + 1}, {sim.user!r}/{sim.password!r}
 Logs            {config / "home-assistant.log"}
 REST API token  in {config / STATE_FILE} ("token")
 Ctrl-C or `quit` stops both.
@@ -252,6 +259,7 @@ async def run(args: argparse.Namespace) -> int:
         )
         started = time.monotonic()
         hass.start()
+        media = ensure_sample_media(hass.media_dir)
         async with HassApi(hass.url) as api:
             await until_stopped(
                 api.wait_for_http(onboarded=not first, alive=lambda: hass.running), stop
@@ -261,7 +269,7 @@ async def run(args: argparse.Namespace) -> int:
             say(f"Home Assistant is up ({time.monotonic() - started:.1f} s)")
             await until_stopped(ensure_camera(api, sim, state, config_dir), stop)
             entities = await api.entity_ids(DOMAIN)
-        say(banner(args, hass, sim))
+        say(banner(args, hass, sim, media))
         if entities:
             say("Entities        " + ", ".join(sorted(entities.values())) + "\n")
         return await supervise(hass, sim, stop)

@@ -19,6 +19,7 @@ from .feed import VideoFeed
 from .live_audio import LiveAudioView
 from .preroll import Preroll
 from .recording import Recorder
+from .refusals import RefusalNotifier
 from .restream import RestreamView, async_ensure_secret, restream_enabled
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -61,8 +62,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     coordinator = BSeriesCoordinator(hass, entry)
     await coordinator.async_setup()
     entry.async_on_unload(coordinator.async_shutdown)
-    feed = VideoFeed(lambda: coordinator.camera, name=entry.title)
+    feed = VideoFeed(
+        lambda: coordinator.camera,
+        get_interval=lambda: coordinator.frame_interval.milliseconds / 1000,
+        name=entry.title,
+    )
     entry.async_on_unload(feed.close)
+    entry.async_on_unload(coordinator.async_add_listener(feed.camera_changed))
+    entry.async_on_unload(RefusalNotifier(hass, entry, feed).async_start())
     talk = TalkEngine(hass, coordinator)
     entry.async_on_unload(talk.async_shutdown)
     # Camera controls: settings and alias read once here, then kept current by op 18.

@@ -14,9 +14,9 @@ from homeassistant.util import dt as dt_util
 from .alarm_settings import MOTION_ARMED
 from .const import DOMAIN
 from .entity import BSeriesEntity
-from .errors import translate_errors
+from .errors import BSeriesIntegrationError, translate_errors, translated_error
 from .feed import BOUNDARY
-from .protocol import FrameInterval
+from .protocol import BSeriesError, FrameInterval
 from .protocol.controls import Direction
 from .recording import default_path
 
@@ -77,7 +77,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Show "streaming" while video flows from the camera, "idle" otherwise."""
+        """Follow the feed's faults (not its on-demand starts and stops)."""
         await super().async_added_to_hass()
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
         self.async_on_remove(self._recorder.add_listener(self.async_write_ha_state))
@@ -86,8 +86,12 @@ class BSeriesCamera(BSeriesEntity, Camera):
     @property
     @override
     def is_streaming(self) -> bool:
-        """Whether video flows from the camera now."""
-        return self._feed.streaming
+        """Whether the camera gives video on request ("streaming"), or refuses or stalls ("idle").
+
+        Video itself starts and stops with its viewers; that is no state change, so that the
+        logbook does not fill with every dashboard visit.
+        """
+        return self._feed.fault is None
 
     @property
     @override
@@ -113,6 +117,15 @@ class BSeriesCamera(BSeriesEntity, Camera):
         slowly only delays itself: while its socket still holds more than SLOW_VIEWER_BUFFER
         unsent bytes it skips frames instead of queueing them.
         """
+        if self._feed.fault is not None:
+            # Refused or stalled: one try, and the reason at once instead of an empty stream.
+            try:
+                await self._feed.still(STILL_WAIT)
+            except (BSeriesError, BSeriesIntegrationError) as err:
+                message = str(
+                    translated_error(err, self.coordinator.config_entry.title, default="no_video")
+                )
+                raise web.HTTPServiceUnavailable(text=message) from err
         response = web.StreamResponse()
         response.content_type = f"multipart/x-mixed-replace;boundary={BOUNDARY}"
         await response.prepare(request)

@@ -102,13 +102,6 @@ DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
 DISCOVERY_CONFIRM_SCHEMA: Final = REAUTH_SCHEMA
 
 
-def _without_password(user_input: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """What a form may show again after an error: never the password."""
-    if user_input is None:
-        return None
-    return {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
-
-
 async def _async_check_camera(
     host: str,
     port: int,
@@ -243,6 +236,9 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         """The camera's options: pan/tilt, pre-roll and restream."""
         return BSeriesOptionsFlow()
 
+    # The two camera ids of the last wrong_camera error.
+    _wrong_camera: dict[str, str] | None = None
+
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the camera's address and an account on it."""
@@ -259,9 +255,9 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self._async_create_or_update(info, user_input)
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                USER_SCHEMA, _without_password(user_input)
-            ),
+            # What the user typed stays after an error, the password too (masked), as in core's
+            # reolink and imap flows: a wrong host should not cost retyping the password.
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
         )
 
@@ -297,9 +293,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self._async_create_or_update(info, data)
         return self.async_show_form(
             step_id="dhcp_confirm",
-            data_schema=self.add_suggested_values_to_schema(
-                DHCP_CONFIRM_SCHEMA, _without_password(user_input)
-            ),
+            data_schema=self.add_suggested_values_to_schema(DHCP_CONFIRM_SCHEMA, user_input),
             errors=errors,
             description_placeholders={"host": self._discovered_host},
         )
@@ -343,9 +337,7 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self._async_create_or_update(info, data)
         return self.async_show_form(
             step_id="discovery_confirm",
-            data_schema=self.add_suggested_values_to_schema(
-                DISCOVERY_CONFIRM_SCHEMA, _without_password(user_input)
-            ),
+            data_schema=self.add_suggested_values_to_schema(DISCOVERY_CONFIRM_SCHEMA, user_input),
             errors=errors,
             description_placeholders={
                 "name": self.context["title_placeholders"]["name"],
@@ -391,10 +383,13 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if result is not None:
                 return result
+            if errors.get("base") == "wrong_camera":
+                # New credentials cannot fix the address: only reconfigure can.
+                return self.async_abort(reason="wrong_camera")
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
-                REAUTH_SCHEMA, {CONF_USERNAME: entry.data[CONF_USERNAME]}
+                REAUTH_SCHEMA, user_input or {CONF_USERNAME: entry.data[CONF_USERNAME]}
             ),
             errors=errors,
             description_placeholders={
@@ -408,7 +403,8 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check the entry's camera with `data_updates` applied.
 
         When it answers and is the same camera, the entry is updated and reloaded (the result
-        ends the flow); otherwise the errors to show. Another camera aborts the flow.
+        ends the flow); otherwise the errors to show. Another camera is the `wrong_camera` error,
+        with the two camera ids in `self._wrong_camera`.
         """
         data = {**entry.data, **data_updates}
         info, errors = await _async_check_camera(
@@ -416,8 +412,9 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if info is None:
             return None, errors
-        await self.async_set_unique_id(info.camera_id, raise_on_progress=False)
-        self._abort_if_unique_id_mismatch(reason="wrong_camera")
+        if info.camera_id != entry.unique_id:
+            self._wrong_camera = {"expected": str(entry.unique_id), "actual": info.camera_id}
+            return None, {"base": "wrong_camera"}
         return self.async_update_reload_and_abort(entry, data_updates=data_updates), errors
 
     async def async_step_reconfigure(
@@ -439,4 +436,9 @@ class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):
                 RECONFIGURE_SCHEMA, user_input or entry.data
             ),
             errors=errors,
+            description_placeholders=self._wrong_camera_placeholders(),
         )
+
+    def _wrong_camera_placeholders(self) -> dict[str, str]:
+        """The camera ids the wrong_camera error names (empty before that error)."""
+        return self._wrong_camera or {}

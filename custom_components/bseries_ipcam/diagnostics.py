@@ -29,6 +29,20 @@ TO_REDACT: Final = {
 }
 
 
+def dotted_version(value: int) -> str:
+    """Login_Resp's protocol version, most significant byte first: 0x01000000 is "1.0.0.0".
+
+    The vendor document calls these four bytes reserved; cameras send 0x01000000 (read as a
+    little-endian u32, see PROTOCOL-NOTES.md), which reads as version 1.0 like the firmware's
+    dotted bytes.
+    """
+    return ".".join(str(value >> shift & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def _text(error: Exception | None) -> str | None:
+    return None if error is None else f"{type(error).__name__}: {error}"
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: BSeriesConfigEntry
 ) -> dict[str, Any]:
@@ -52,7 +66,8 @@ async def async_get_config_entry_diagnostics(
             "camera_id": info.camera_id,
             "mac": info.mac,
             "firmware": info.firmware,
-            "protocol_version": info.protocol_version,
+            "protocol_version": dotted_version(info.protocol_version),
+            "protocol_version_raw": f"0x{info.protocol_version:08X}",
             "privilege": info.privilege_name,
         },
         "connection": {
@@ -69,6 +84,9 @@ async def async_get_config_entry_diagnostics(
             "streaming": entry.runtime_data.feed.streaming,
             "viewers": entry.runtime_data.feed.viewers,
             "starts": entry.runtime_data.feed.starts,
+            "stalls": entry.runtime_data.feed.stalls,
+            "fault": _text(entry.runtime_data.feed.fault),
+            "stall_after_s": entry.runtime_data.feed.stall_after,
             "frame_interval_ms": coordinator.frame_interval.milliseconds,
         },
         "talk": {"talking": entry.runtime_data.talk.talking},

@@ -8,6 +8,12 @@ feed stays warm for an idle period and then stops video, which closes the AV con
 Viewers never hold each other back: each frame replaces the previous one, and a viewer asks for
 "a frame newer than the one I have", so a slow viewer skips frames instead of queueing them, and
 memory does not grow with its backlog.
+
+Faults are noticed here, on the video path, not by the connections' two-minute watchdogs: a feed
+whose camera sends no frame for `stall_after` seconds (a few frame intervals of the chosen rate)
+closes the AV connection and starts video again; when that start gets no answer either, the whole
+session is ended, so that the coordinator reconnects at once. `fault` says why video cannot be had
+now (a stall, a refusal by the camera, no answer), and is cleared by the next frame.
 """
 
 from __future__ import annotations
@@ -20,7 +26,16 @@ from typing import TYPE_CHECKING, Final
 
 from .backoff import Backoff
 from .errors import FeedUnavailableError
-from .protocol import BSeriesError, CameraClient, ConnectionClosedError, VideoData
+from .protocol import (
+    BSeriesError,
+    CameraClient,
+    CameraTimeoutError,
+    ConnectionClosedError,
+    InsufficientPrivilegeError,
+    NotSupportedError,
+    TooManyConnectionsError,
+    VideoData,
+)
 from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
@@ -35,6 +50,20 @@ _BOUNDARY: Final = BOUNDARY.encode()
 IDLE_TIMEOUT: Final = 15.0
 RESTART_MIN_DELAY: Final = 1.0
 RESTART_MAX_DELAY: Final = 10.0
+# Video counts as stalled after STALL_GRACE s plus STALL_FRAMES frame intervals without a frame:
+# 2 s at full speed, 4 s at 1000 ms, 12 s at 5000 ms between frames. The grace covers a camera's
+# hiccups (a Wi-Fi retry, a slow JPEG) without keeping a dead feed on screen for long.
+STALL_GRACE: Final = 2.0
+STALL_FRAMES: Final = 2
+# Answers of the camera that no retry of ours changes: the user has to act.
+REFUSALS: Final = (TooManyConnectionsError, NotSupportedError, InsufficientPrivilegeError)
+
+type FeedFault = BSeriesError | FeedUnavailableError
+
+
+def stall_after(interval: float) -> float:
+    """Seconds without a frame after which video counts as stalled, at `interval` s per frame."""
+    return STALL_GRACE + STALL_FRAMES * interval
 
 
 @dataclass(slots=True)
@@ -79,11 +108,16 @@ class VideoFeed:
         self,
         get_camera: Callable[[], CameraClient | None],
         *,
+        get_interval: Callable[[], float] = lambda: 0.0,
         idle_timeout: float | None = None,
         name: str = "camera",
     ) -> None:
-        """`get_camera` gives the currently connected camera (None while it is offline)."""
+        """`get_camera` gives the currently connected camera (None while it is offline).
+
+        `get_interval` gives the chosen seconds between frames (0 for full speed).
+        """
         self._get_camera = get_camera
+        self._get_interval = get_interval
         self.idle_timeout = IDLE_TIMEOUT if idle_timeout is None else idle_timeout
         self.name = name
         self._loop = asyncio.get_running_loop()
@@ -99,15 +133,38 @@ class VideoFeed:
         self._idle_handle: asyncio.TimerHandle | None = None
         self._restart_backoff = Backoff(RESTART_MIN_DELAY, RESTART_MAX_DELAY)
         self._closed = False
+        self._fault: FeedFault | None = None
+        self._attempting = False
+        self._backing_off = False
+        self._last_frame_at = 0.0
+        self._stall_handle: asyncio.TimerHandle | None = None
+        self._session: CameraClient | None = None
         self._listeners: Listeners[[]] = Listeners()
         # Called with every frame as it arrives, and with None when the feed closes.
         self._sinks: Listeners[[FeedFrame | None]] = Listeners(_LOGGER)
         self.starts = 0
+        self.stalls = 0
 
     @property
     def streaming(self) -> bool:
         """Whether frames are flowing from the camera."""
         return self._camera is not None
+
+    @property
+    def fault(self) -> FeedFault | None:
+        """Why video cannot be had now (the last start's refusal, a stall); None when it can."""
+        return self._fault
+
+    @property
+    def refusal(self) -> BSeriesError | None:
+        """`fault` when the camera refused video (too many connections, not supported, rights)."""
+        fault = self._fault
+        return fault if isinstance(fault, REFUSALS) else None
+
+    @property
+    def stall_after(self) -> float:
+        """Seconds without a frame after which video counts as stalled, at the chosen rate."""
+        return stall_after(self._get_interval())
 
     @property
     def viewers(self) -> int:
@@ -120,7 +177,10 @@ class VideoFeed:
         return self._latest if self.streaming else None
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call `listener` whenever video starts or stops; returns a function that removes it."""
+        """Call `listener` whenever `fault` changes; returns a function that removes it.
+
+        Not at on-demand starts and stops: those are no news to anybody.
+        """
         return self._listeners.add(listener)
 
     def add_sink(self, sink: Callable[[FeedFrame | None], None]) -> Callable[[], None]:
@@ -186,12 +246,44 @@ class VideoFeed:
             waiter.set_exception(FeedUnavailableError(f"no video from the {self.name} in time"))
 
     async def still(self, wait: float = 10.0) -> bytes:
-        """A JPEG: the newest frame while streaming, else the first after starting video."""
+        """A JPEG no older than `stall_after`: the newest frame, or the next one to come.
+
+        Fails at once while the camera is offline or refuses video, and within `stall_after`
+        while it stalls: never an old frame served as a new one.
+        """
+        max_age = self.stall_after
         latest = self.latest
-        if latest is not None:
+        if latest is not None and self._loop.time() - latest.received_at <= max_age:
             return latest.jpeg
+        if self._get_camera() is None:
+            raise FeedUnavailableError(f"the {self.name} is not connected")
+        if self._fault is not None or latest is not None:
+            wait = min(wait, max_age)
         async with self.hold():
+            if self.refusal is not None and self._backing_off:
+                # The camera answers a refusal at once: ask it now, not after the backoff, so
+                # that the request fails (or succeeds) in one round trip.
+                self._retry_now()
             return (await self.next_frame(self._seq, wait)).jpeg
+
+    def camera_changed(self) -> None:
+        """The session may be new: start video at once for waiting viewers (no backoff)."""
+        camera = self._get_camera()
+        if camera is None or camera is self._session:
+            return
+        self._session = camera
+        if self._fault is not None and self.refusal is None:
+            # The stall or the silence belonged to the session that ended.
+            self._set_fault(None)
+        if self._users > 0 and self._camera is None and not self._attempting:
+            self._retry_now()
+
+    def _retry_now(self) -> None:
+        """Start video now instead of at the end of the backoff."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._restart_backoff.reset()
+        self._task = self._loop.create_task(self._start(), name=f"{self.name} feed start")
 
     # --- running the camera's video ----------------------------------------------------------
 
@@ -203,18 +295,38 @@ class VideoFeed:
         delay = 0.0
         while self._users > 0 and not self._closed and self._camera is None:
             if delay:
-                await asyncio.sleep(delay)
+                self._backing_off = True
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self._backing_off = False
             camera = self._get_camera()
             if camera is not None:
                 async with self._lock:
+                    self._attempting = True
                     try:
                         await self._start_on(camera)
                     except BSeriesError as err:
-                        _LOGGER.debug("Could not start video on the %s: %s", self.name, err)
+                        self._on_start_failed(camera, err)
                     else:
                         self._restart_backoff.reset()
                         return
+                    finally:
+                        self._attempting = False
             delay = self._restart_backoff.next()
+
+    def _on_start_failed(self, camera: CameraClient, err: BSeriesError) -> None:
+        _LOGGER.debug("Could not start video on the %s: %s", self.name, err)
+        self._set_fault(err)
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(err)
+        if isinstance(err, CameraTimeoutError):
+            # No answer to Video_Start: the control session is as silent as the video was. End
+            # it now so that the coordinator reconnects, instead of its watchdog minutes later.
+            _LOGGER.debug("The %s does not answer; ending its session", self.name)
+            camera.abort(err)
 
     async def _start_on(self, camera: CameraClient) -> None:
         unsubs = [
@@ -230,13 +342,48 @@ class VideoFeed:
         self._camera = camera
         self._unsubs = unsubs
         self.starts += 1
-        self._listeners()
+        if self.refusal is not None:
+            self._set_fault(None)
+        self._last_frame_at = self._loop.time()
+        self._watch_for_stall()
         _LOGGER.debug("Video started on the %s", self.name)
+
+    def _set_fault(self, fault: FeedFault | None) -> None:
+        if fault is self._fault:
+            return
+        changed = (fault is None) != (self._fault is None) or type(fault) is not type(self._fault)
+        self._fault = fault
+        if changed:
+            self._listeners()
+
+    def _watch_for_stall(self) -> None:
+        self._stall_handle = self._loop.call_at(
+            self._last_frame_at + self.stall_after, self._check_stall
+        )
+
+    def _check_stall(self) -> None:
+        self._stall_handle = None
+        camera = self._camera
+        if camera is None:
+            return
+        silence = self._loop.time() - self._last_frame_at
+        if silence < self.stall_after:
+            self._watch_for_stall()  # frames came, or the interval changed
+            return
+        self.stalls += 1
+        error = CameraTimeoutError(f"no video frame for {silence:.2f} s")
+        _LOGGER.info("Video from the %s stalled (%s); starting it again", self.name, error)
+        self._set_fault(error)
+        camera.abort_av(error)
 
     def _on_frame(self, packet: VideoData) -> None:
         self._seq += 1
-        frame = FeedFrame(self._seq, packet.image, self._loop.time(), packet.timestamp)
+        now = self._loop.time()
+        frame = FeedFrame(self._seq, packet.image, now, packet.timestamp)
         self._latest = frame
+        self._last_frame_at = now
+        if self._fault is not None:
+            self._set_fault(None)
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
@@ -254,10 +401,11 @@ class VideoFeed:
         for unsub in self._unsubs:
             unsub()
         self._unsubs = []
-        was_streaming, self._camera = self._camera is not None, None
+        self._camera = None
         self._latest = None
-        if was_streaming:
-            self._listeners()
+        if self._stall_handle is not None:
+            self._stall_handle.cancel()
+            self._stall_handle = None
 
     def _on_idle(self) -> None:
         self._idle_handle = None

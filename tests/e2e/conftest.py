@@ -188,3 +188,21 @@ async def entities(api: HassApi, stack: Stack) -> Entities:
     found = Entities.from_registry(await api.entity_ids(DOMAIN))
     await api.wait_for_state(found.connectivity, "on", within=30)
     return found
+
+
+# --- measured figures (printed, never asserted) -------------------------------------------------
+
+FIGURES: Final[list[str]] = []
+
+
+def report_figure(text: str) -> None:
+    """Keep a measured figure for the summary at the end of the run."""
+    FIGURES.append(text)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the figures the fault matrix measured."""
+    if FIGURES:
+        terminalreporter.section("fault matrix figures (measured, not asserted)")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -11,7 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 
-from bseries_sim import SimUser
+from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol import ResultCode
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from bseries_sim import CameraSimulator
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -170,10 +169,8 @@ async def test_user_flow_errors(
     assert result["result"].unique_id == CAMERA_ID
 
 
-async def test_user_flow_form_keeps_input_but_not_password(
-    hass: HomeAssistant, simulator: CameraSimulator
-) -> None:
-    """After an error the form offers the input again, except the password."""
+async def test_user_flow_form_keeps_input(hass: HomeAssistant, simulator: CameraSimulator) -> None:
+    """After an error the form offers the input again, the password too (as core's flows do)."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(simulator, **{CONF_PASSWORD: "wrong"})
@@ -187,7 +184,7 @@ async def test_user_flow_form_keeps_input_but_not_password(
         CONF_HOST: HOST,
         CONF_PORT: simulator.port,
         CONF_USERNAME: DEFAULT_USER,
-        CONF_PASSWORD: None,
+        CONF_PASSWORD: "wrong",
     }
 
 
@@ -313,7 +310,7 @@ async def test_reconfigure_flow(
 async def test_reconfigure_flow_other_camera(
     hass: HomeAssistant, simulator: CameraSimulator, config_entry: MockConfigEntry
 ) -> None:
-    """Reconfigure refuses an address where another camera answers."""
+    """Another camera at the address is an error on the form, which the user can correct."""
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         config_entry,
@@ -325,9 +322,31 @@ async def test_reconfigure_flow_other_camera(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: HOST, CONF_PORT: simulator.port}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_camera"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "wrong_camera"}
+    assert result["description_placeholders"] == {
+        "expected": OTHER_CAMERA_ID,
+        "actual": CAMERA_ID,
+    }
     assert config_entry.data[CONF_HOST] == "192.0.2.7"
+    # What was typed stays on the form.
+    assert result["data_schema"] is not None
+    suggested = {
+        str(key): key.description.get("suggested_value") if key.description else None
+        for key in result["data_schema"].schema
+    }
+    assert suggested == {CONF_HOST: HOST, CONF_PORT: simulator.port}
+
+    # The right camera (here: the other one, on its own port) ends the flow.
+    async with CameraSimulator(SimulatorConfig(camera_id=OTHER_CAMERA_ID)) as other:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: HOST, CONF_PORT: other.port}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert config_entry.data[CONF_PORT] == other.port
+        await hass.config_entries.async_unload(config_entry.entry_id)
 
 
 async def test_dhcp_new_camera(

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.setup import async_setup_component
+import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from custom_components.bseries_ipcam.const import DOMAIN
+from custom_components.bseries_ipcam.discovery import CONF_DISCOVERY_ADDRESSES
 from custom_components.bseries_ipcam.protocol.messages import LoginReq
 
 from .helpers import HOST, MockConfigEntry
@@ -29,11 +31,18 @@ ANSWER_DELAY = 3.0
 WAIT_FOR_ALL = 2.0
 
 
+@pytest.fixture(autouse=True)
+def direct_discovery() -> None:
+    """Not set up before the test: the test's own setup of the domain is what sets the entries up."""
+
+
 def _asked_to_log_in(sim: CameraSimulator) -> Callable[[], bool]:
     return lambda: bool(sim.commands(LoginReq))
 
 
-async def test_entries_log_in_at_once_at_start(hass: HomeAssistant, socket_enabled: None) -> None:
+async def test_entries_log_in_at_once_at_start(
+    hass: HomeAssistant, discovery_addresses: list[str]
+) -> None:
     async with contextlib.AsyncExitStack() as stack:
         sims = [
             await stack.enter_async_context(
@@ -58,7 +67,9 @@ async def test_entries_log_in_at_once_at_start(hass: HomeAssistant, socket_enabl
             entries.append(entry)
             sim.set_response_delay(ANSWER_DELAY)
         # Home Assistant's start: the integration's setup sets up every entry of the domain.
-        setup = asyncio.create_task(async_setup_component(hass, DOMAIN, {}))
+        # The search goes to a loopback port nobody answers, as everywhere in the tests.
+        config = {DOMAIN: {CONF_DISCOVERY_ADDRESSES: discovery_addresses}}
+        setup = asyncio.create_task(async_setup_component(hass, DOMAIN, config))
         for sim in sims:
             await sim.wait_for(_asked_to_log_in(sim), WAIT_FOR_ALL)
         # Every camera was asked before any had answered.

@@ -53,6 +53,10 @@ async def test_fault_commands(sim: CameraSimulator, clients: list[RawClient]) ->
     assert fault(sim, "login_result") is None
     assert run_command(sim, "verify-result 5") == "verify-result forced to 5"
     assert fault(sim, "verify_result") == 5
+    assert run_command(sim, "video-result 2") == "video-result forced to 2"
+    assert fault(sim, "video_result") == 2
+    assert run_command(sim, "video-result 0") == "video-result normal"
+    assert fault(sim, "video_result") is None
     assert "1.5 s" in run_command(sim, "delay 1.5")
     assert run_command(sim, "peer-list").endswith("on")
     assert run_command(sim, "peer-list off").endswith("off")

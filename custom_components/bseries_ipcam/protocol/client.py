@@ -268,6 +268,15 @@ class CameraClient:
         if self._av is not None:
             self._av.abort(error)
 
+    def abort_av(self, error: BSeriesError) -> None:
+        """Close the AV connection now (it went silent): its streams end, its listeners get `error`."""
+        if self._av is not None:
+            self._av.abort(error)
+
+    def abort(self, error: BSeriesError) -> None:
+        """End the whole session now (the camera stopped answering), with `error` as the reason."""
+        self.control.abort(error)
+
     # --- conveniences -----------------------------------------------------------------------
 
     async def snapshot(self, wait: float | None = None) -> VideoData:

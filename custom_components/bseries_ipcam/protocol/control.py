@@ -285,6 +285,12 @@ class ControlSession:
             _LOGGER.debug("Control session to %s:%s ended: %s", self.host, self.port, error)
         self._close_listeners(error)
 
+    def abort(self, error: BSeriesError) -> None:
+        """End the session now, with `error` as the reason its close listeners get."""
+        if self._connection is not None:
+            self._connection.abort(error)
+        self._finish(error)
+
     async def close(self) -> None:
         """Close the session and its socket; safe to call more than once."""
         if self._connection is not None:
