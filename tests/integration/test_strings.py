@@ -13,8 +13,19 @@ from custom_components.bseries_ipcam.talk import TALK_ERROR_KEYS
 PACKAGE = Path(integration.__file__).parent
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object whose keys are all different (json.loads would keep the last of two)."""
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), (
+        f"duplicate keys: {sorted(k for k in keys if keys.count(k) > 1)}"
+    )
+    return dict(pairs)
+
+
 def _load(name: str) -> dict[str, dict[str, dict[str, object]]]:
-    data: dict[str, dict[str, dict[str, object]]] = json.loads((PACKAGE / name).read_text())
+    data: dict[str, dict[str, dict[str, object]]] = json.loads(
+        (PACKAGE / name).read_text(), object_pairs_hook=_unique_keys
+    )
     return data
 
 
