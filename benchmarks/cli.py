@@ -62,6 +62,10 @@ onboarding:
 camera:
 ffmpeg:
 media_source:
+# The integration's network search goes to loopback only: nothing run from here broadcasts.
+bseries_ipcam:
+  discovery_addresses:
+    - 127.0.0.1:10000
 
 logger:
   default: warning

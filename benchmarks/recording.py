@@ -62,6 +62,10 @@ ffmpeg:
 media_source:
 logger:
   default: warning
+# The integration's network search goes to loopback only: nothing run from here broadcasts.
+bseries_ipcam:
+  discovery_addresses:
+    - 127.0.0.1:10000
 """
 
 

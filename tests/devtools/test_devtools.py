@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from benchmarks.cli import CONFIGURATION as BENCH_CONFIGURATION
+from benchmarks.recording import CONFIGURATION as RECORDING_BENCH_CONFIGURATION
 from devtools import hass_server
 from devtools.hass_server import (
     MEDIA_DIR_ENV,
@@ -162,3 +164,12 @@ def test_onboarding_seed_only_in_a_fresh_folder(tmp_path: Path) -> None:
     seed_onboarding(tmp_path)
     assert onboarding_done(tmp_path) == ["user"]
     assert hass_server.ONBOARDING_STORAGE_VERSION == 4
+
+
+@pytest.mark.parametrize("configuration", [BENCH_CONFIGURATION, RECORDING_BENCH_CONFIGURATION])
+def test_benchmark_configurations_keep_the_search_on_loopback(
+    tmp_path: Path, configuration: str
+) -> None:
+    (tmp_path / "configuration.yaml").write_text(configuration)
+    HassProcess(tmp_path, 8999).prepare()  # refuses a configuration that may broadcast
+    assert "\nbseries_ipcam:\n  discovery_addresses:\n    - 127.0.0.1:" in configuration
