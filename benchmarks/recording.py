@@ -29,6 +29,7 @@ from bseries_sim import CameraSimulator, SimulatorConfig
 from devtools.hass_server import HassApi, HassProcess
 from devtools.processes import REPO_ROOT, free_port
 
+from .cli import CONFIGURATION as LIVE_CONFIGURATION
 from .frames import plain_frames, render_frames
 from .procfs import cpu_seconds
 
@@ -39,34 +40,15 @@ RESULTS_DIR: Final = REPO_ROOT / "benchmarks" / "results"
 DEFAULT_JSON: Final = RESULTS_DIR / "recording.json"
 OWNER: Final = {"name": "Benchmark", "username": "bench", "password": "bench-password-1"}
 FPS: Final = 15.0
-CONFIGURATION: Final = """\
-# Written by benchmarks/recording.py for one benchmark run.
-homeassistant:
-  name: Benchmark
-  unit_system: metric
-  time_zone: UTC
-  latitude: 0
-  longitude: 0
-  elevation: 0
-  country: US
-  currency: USD
-  internal_url: !env_var BSERIES_HA_URL http://127.0.0.1:8123
-  media_dirs:
-    local: !env_var BSERIES_HA_MEDIA_DIR /media
-config:
-api:
-websocket_api:
-onboarding:
-camera:
-ffmpeg:
-media_source:
-logger:
-  default: warning
-# The integration's network search goes to loopback only: nothing run from here broadcasts.
-bseries_ipcam:
-  discovery_addresses:
-    - 127.0.0.1:10000
-"""
+# The live benchmark's configuration, with a local media folder for the clips.
+CONFIGURATION: Final = LIVE_CONFIGURATION.replace(
+    "benchmarks/cli.py", "benchmarks/recording.py"
+).replace(
+    "  internal_url: !env_var BSERIES_HA_URL http://127.0.0.1:8123\n",
+    "  internal_url: !env_var BSERIES_HA_URL http://127.0.0.1:8123\n"
+    "  media_dirs:\n"
+    "    local: !env_var BSERIES_HA_MEDIA_DIR /media\n",
+)
 
 
 def log(message: str) -> None:
