@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import aiohttp
 
-from custom_components.bseries_ipcam.feed import IDLE_TIMEOUT
+from custom_components.bseries_ipcam.media.feed import IDLE_TIMEOUT
 
 from . import procfs
 from .stats import percentile

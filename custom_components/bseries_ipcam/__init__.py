@@ -9,18 +9,18 @@ from homeassistant.const import Platform
 import probatio
 
 from .alarm_settings import AlarmSettingsCoordinator
-from .audio_feed import AudioFeed
 from .const import CONF_PREROLL_SECONDS, DOMAIN
 from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
-from .feed import VideoFeed
-from .live_audio import LiveAudioView
-from .preroll import Preroll
-from .recording import Recorder
+from .media.audio_feed import AudioFeed
+from .media.feed import VideoFeed
+from .media.live_audio import LiveAudioView
+from .media.preroll import Preroll
+from .media.recording import Recorder
+from .media.restream import RestreamView, async_ensure_secret, restream_enabled
 from .refusals import RefusalNotifier
-from .restream import RestreamView, async_ensure_secret, restream_enabled
 from .services import async_setup_services
 from .talk import TalkEngine
 

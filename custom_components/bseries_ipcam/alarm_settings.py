@@ -23,9 +23,7 @@ from datetime import timedelta
 import logging
 from typing import TYPE_CHECKING, Final, override
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
@@ -35,7 +33,6 @@ from homeassistant.helpers.update_coordinator import (
 from .const import DOMAIN
 from .errors import translate_errors
 from .protocol import BSeriesError, CgiAuthenticationError
-from .protocol.cgi import CgiClient
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -94,13 +91,7 @@ class AlarmSettingsCoordinator(DataUpdateCoordinator[dict[str, int]]):
             always_update=False,
         )
         self.control = control
-        self._cgi = CgiClient(
-            async_get_clientsession(hass),
-            entry.data[CONF_HOST],
-            entry.data[CONF_PORT],
-            entry.data[CONF_USERNAME],
-            entry.data[CONF_PASSWORD],
-        )
+        self._cgi = control.cgi
         self._was_connected = control.connected
         entry.async_on_unload(control.async_add_listener(self._async_on_control_change))
 

@@ -17,8 +17,8 @@ from homeassistant.const import EntityCategory
 
 from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
 from .entity import BSeriesEntity
+from .media.restream import async_ensure_secret, restream_enabled
 from .protocol.controls import Direction
-from .restream import async_ensure_secret, restream_enabled
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -15,10 +15,10 @@ from .alarm_settings import MOTION_ARMED
 from .const import DOMAIN
 from .entity import BSeriesEntity
 from .errors import BSeriesIntegrationError, translate_errors, translated_error
-from .feed import BOUNDARY
+from .media.feed import BOUNDARY
+from .media.recording import default_path
 from .protocol import BSeriesError, FrameInterval
 from .protocol.controls import Direction
-from .recording import default_path
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceResponse
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from .alarm_settings import AlarmSettingsCoordinator
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
-    from .feed import FeedFrame, VideoFeed
-    from .recording import Recorder
+    from .media.feed import FeedFrame, VideoFeed
+    from .media.recording import Recorder
     from .talk import TalkEngine
 
 # Video starts on demand over the shared feed; entities do not poll.

@@ -38,7 +38,8 @@ from .const import (
 )
 from .controls import pan_tilt_enabled
 from .discovery import CONF_CAMERA_ID
-from .preroll import MAX_PREROLL_SECONDS
+from .media.preroll import MAX_PREROLL_SECONDS
+from .media.restream import restream_enabled, restream_paths, restream_secret
 from .protocol import (
     BadPasswordError,
     BadUserError,
@@ -52,7 +53,6 @@ from .protocol import (
 )
 from .protocol.cgi import CgiClient
 from .protocol.controls import CameraControls, read_alias
-from .restream import restream_enabled, restream_paths, restream_secret
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -16,17 +16,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Final, override
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import CONF_PAN_TILT, CONNECT_TIMEOUT, DEFAULT_PAN_TILT, DOMAIN, entry_title
+from .const import CONF_PAN_TILT, DEFAULT_PAN_TILT, DOMAIN, entry_title
 from .entity import BSeriesEntity
 from .errors import translate_errors
 from .protocol import BSeriesError
-from .protocol.cgi import CgiClient
 from .protocol.controls import (
     CameraControls,
     CameraParam,
@@ -86,7 +83,6 @@ class BSeriesControls:
         self.hass = hass
         self._entry = entry
         self.coordinator = self._coordinator = coordinator
-        self._http = async_get_clientsession(hass)
         self._camera: CameraClient | None = None
         self._controls: CameraControls | None = None
         self._unsubs: list[Callable[[], None]] = []
@@ -131,16 +127,7 @@ class BSeriesControls:
         camera = self._camera = self._coordinator.camera
         if camera is None:
             return None
-        data = self._entry.data
-        cgi = CgiClient(
-            self._http,
-            data[CONF_HOST],
-            data[CONF_PORT],
-            data[CONF_USERNAME],
-            data[CONF_PASSWORD],
-            timeout=CONNECT_TIMEOUT,
-        )
-        controls = self._controls = CameraControls(camera.control, cgi)
+        controls = self._controls = CameraControls(camera.control, self._coordinator.cgi)
         self._unsubs = [
             controls.add_listener(self._on_settings),
             controls.add_alias_listener(self._async_on_alias),

@@ -31,6 +31,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
 )
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
 
 from .backoff import Backoff
@@ -55,6 +56,7 @@ from .protocol import (
     InsufficientPrivilegeError,
     InvalidCredentialsError,
 )
+from .protocol.cgi import CgiClient
 from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
@@ -82,6 +84,16 @@ class BSeriesCoordinator:
         self.port: int = config_entry.data[CONF_PORT]
         self._username: str = config_entry.data[CONF_USERNAME]
         self._password: str = config_entry.data[CONF_PASSWORD]
+        # The camera's one HTTP client (controls, alarm settings, later features): what it learns of
+        # the firmware's HTTP quirks and accepted auth is learnt once per camera.
+        self.cgi = CgiClient(
+            async_get_clientsession(hass),
+            self.host,
+            self.port,
+            self._username,
+            self._password,
+            timeout=CONNECT_TIMEOUT,
+        )
         self._camera: CameraClient | None = None
         self._camera_unsubs: list[Callable[[], None]] = []
         self.info: CameraInfo | None = None

@@ -9,12 +9,12 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .alarm_settings import AlarmSettingsCoordinator
-    from .audio_feed import AudioFeed
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
-    from .feed import VideoFeed
-    from .preroll import Preroll
-    from .recording import Recorder
+    from .media.audio_feed import AudioFeed
+    from .media.feed import VideoFeed
+    from .media.preroll import Preroll
+    from .media.recording import Recorder
     from .talk import TalkEngine
 
 

@@ -8,7 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
 from .const import CONF_RESTREAM_SECRET
-from .restream import restream_enabled
+from .media.restream import restream_enabled
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

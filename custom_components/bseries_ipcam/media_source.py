@@ -21,7 +21,7 @@ from homeassistant.components.media_source import (
 )
 
 from .const import DOMAIN
-from .live_audio import live_audio_path, loaded_entry
+from .media.live_audio import live_audio_path, loaded_entry
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -19,7 +19,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN
 from .errors import BSeriesIntegrationError
-from .feed import REFUSALS
+from .media.feed import REFUSALS
 from .protocol import (
     BSeriesError,
     InsufficientPrivilegeError,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .data import BSeriesConfigEntry
-    from .feed import VideoFeed
+    from .media.feed import VideoFeed
 
 _LOGGER = logging.getLogger(__package__)
 

@@ -10,8 +10,8 @@ from homeassistant.helpers import config_validation as cv, selector, service
 import probatio
 
 from .const import DOMAIN
+from .media.recording import MAX_DURATION
 from .protocol.controls import Direction
-from .recording import MAX_DURATION
 
 SERVICE_SET_FRAME_INTERVAL: Final = "set_frame_interval"
 SERVICE_TALK: Final = "talk"

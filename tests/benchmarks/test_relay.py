@@ -6,7 +6,7 @@ import asyncio
 from typing import override
 
 from benchmarks.relay import AvProtocol, Viewers, chunk
-from custom_components.bseries_ipcam.feed import FeedFrame
+from custom_components.bseries_ipcam.media.feed import FeedFrame
 from custom_components.bseries_ipcam.protocol.messages import AvKeepAlive, VideoData
 
 JPEG = b"\xff\xd8" + bytes(range(256)) * 300 + b"MO_V" * 10 + b"\xff\xd9"

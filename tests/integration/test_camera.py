@@ -11,8 +11,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from custom_components.bseries_ipcam import camera as camera_module, feed as feed_module
+from custom_components.bseries_ipcam import camera as camera_module
 from custom_components.bseries_ipcam.camera import FULL_SPEED_INTERVAL, BSeriesCamera
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 from .helpers import CAMERA_ID, MockConfigEntry, wait_until

@@ -120,7 +120,7 @@ async def test_ffmpeg_missing(
     client = await hass_client_no_auth()
     manager = type("Manager", (), {"binary": "/nonexistent/ffmpeg"})()
     with patch(
-        "custom_components.bseries_ipcam.live_audio.get_ffmpeg_manager", return_value=manager
+        "custom_components.bseries_ipcam.media.live_audio.get_ffmpeg_manager", return_value=manager
     ):
         response = await client.get(played.url)
     assert response.status == HTTPStatus.INTERNAL_SERVER_ERROR

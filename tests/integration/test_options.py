@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
-    from custom_components.bseries_ipcam.preroll import Preroll
+    from custom_components.bseries_ipcam.media.preroll import Preroll
 
     from .helpers import MockConfigEntry
 

@@ -16,8 +16,8 @@ import pytest
 
 from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import CONF_PREROLL_SECONDS, DOMAIN
+from custom_components.bseries_ipcam.media.recording import EVENT_CLIP_RECORDED
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
-from custom_components.bseries_ipcam.recording import EVENT_CLIP_RECORDED
 
 from .helpers import (
     CAMERA_ID,
@@ -215,7 +215,10 @@ async def test_ffmpeg_missing(
 ) -> None:
     manager = type("Manager", (), {"binary": "/nonexistent/ffmpeg"})()
     with (
-        patch("custom_components.bseries_ipcam.recording.get_ffmpeg_manager", return_value=manager),
+        patch(
+            "custom_components.bseries_ipcam.media.recording.get_ffmpeg_manager",
+            return_value=manager,
+        ),
         pytest.raises(HomeAssistantError) as caught,
     ):
         await _record(hass, filename=str(media_dir / "x.mp4"), duration=1)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
-from custom_components.bseries_ipcam import feed as feed_module, refusals
+from custom_components.bseries_ipcam import refusals
 from custom_components.bseries_ipcam.const import DOMAIN
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.protocol import (
     CameraTimeoutError,
     InsufficientPrivilegeError,

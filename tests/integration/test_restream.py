@@ -14,8 +14,8 @@ import pytest
 import yarl
 
 from custom_components.bseries_ipcam.const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
-from custom_components.bseries_ipcam.restream import restream_paths, restream_secret
 
 from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
 from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of

@@ -44,7 +44,7 @@ def test_every_key_in_use_is_translated() -> None:
     assert errors <= strings["config"]["error"].keys()
     assert aborts <= strings["config"]["abort"].keys()
 
-    code = "".join(path.read_text() for path in PACKAGE.glob("*.py"))
+    code = "".join(path.read_text() for path in sorted(PACKAGE.rglob("*.py")))
     exceptions = set(re.findall(r'translation_domain=DOMAIN,\s*translation_key="(\w+)"', code))
     # Keys chosen through errors.translated_error: its table, its default, and the callers' own.
     exceptions |= {key for _, key in ERROR_KEYS} | {DEFAULT_KEY}

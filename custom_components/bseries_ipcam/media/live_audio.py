@@ -19,15 +19,15 @@ from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers.http import HomeAssistantView
 
+from ..const import DOMAIN
+from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
-from .const import DOMAIN
-from .errors import BSeriesIntegrationError
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
+    from ..data import BSeriesConfigEntry
     from .audio_feed import AudioChunk, AudioFeed, AudioListener
-    from .data import BSeriesConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
+from ..const import DOMAIN
+from ..errors import FeedUnavailableError, translate_errors
+from ..protocol.listeners import Listeners
 from .audio_feed import SAMPLE_RATE
-from .const import DOMAIN
-from .errors import FeedUnavailableError, translate_errors
 from .feed import FeedFrame
 from .matroska import MatroskaWriter, jpeg_size
 from .preroll import ticks_after
-from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
+    from ..coordinator import BSeriesCoordinator
     from .audio_feed import AudioChunk, AudioFeed
-    from .coordinator import BSeriesCoordinator
     from .feed import VideoFeed
     from .preroll import Preroll
 

@@ -20,10 +20,10 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Final
 
-from .backoff import Backoff
-from .errors import FeedUnavailableError
-from .protocol import AudioData, BSeriesError, CameraClient, NotSupportedError
-from .protocol.listeners import Listeners
+from ..backoff import Backoff
+from ..errors import FeedUnavailableError
+from ..protocol import AudioData, BSeriesError, CameraClient, NotSupportedError
+from ..protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

@@ -10,14 +10,14 @@ import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from custom_components.bseries_ipcam.errors import FeedUnavailableError
-from custom_components.bseries_ipcam.feed import VideoFeed
+from custom_components.bseries_ipcam.media.feed import VideoFeed
 from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from custom_components.bseries_ipcam.feed import FeedFrame
+    from custom_components.bseries_ipcam.media.feed import FeedFrame
 
 USER, PASSWORD = "admin", "secret"
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Final
 
-from .errors import FeedUnavailableError
+from ..errors import FeedUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 import pytest
 
-from custom_components.bseries_ipcam.matroska import (
+from custom_components.bseries_ipcam.media.matroska import (
     MatroskaWriter,
     element,
     jpeg_size,

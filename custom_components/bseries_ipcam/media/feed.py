@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import logging
 from typing import TYPE_CHECKING, Final
 
-from .backoff import Backoff
-from .errors import FeedUnavailableError
-from .protocol import (
+from ..backoff import Backoff
+from ..errors import FeedUnavailableError
+from ..protocol import (
     BSeriesError,
     CameraClient,
     CameraTimeoutError,
@@ -36,7 +36,7 @@ from .protocol import (
     TooManyConnectionsError,
     VideoData,
 )
-from .protocol.listeners import Listeners
+from ..protocol.listeners import Listeners
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

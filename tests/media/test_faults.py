@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
-from custom_components.bseries_ipcam import feed as feed_module
 from custom_components.bseries_ipcam.errors import FeedUnavailableError
-from custom_components.bseries_ipcam.feed import VideoFeed, stall_after
+from custom_components.bseries_ipcam.media import feed as feed_module
+from custom_components.bseries_ipcam.media.feed import VideoFeed, stall_after
 from custom_components.bseries_ipcam.protocol import (
     CameraClient,
     CameraTimeoutError,

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
-from custom_components.bseries_ipcam.audio_feed import NO_MICROPHONE, AudioChunk, AudioFeed
 from custom_components.bseries_ipcam.backoff import Backoff
 from custom_components.bseries_ipcam.errors import FeedUnavailableError
-from custom_components.bseries_ipcam.feed import VideoFeed
+from custom_components.bseries_ipcam.media.audio_feed import NO_MICROPHONE, AudioChunk, AudioFeed
+from custom_components.bseries_ipcam.media.feed import VideoFeed
 from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.messages import AudioEnd, AudioStartReq
 

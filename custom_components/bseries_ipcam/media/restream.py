@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import hdrs, web
 from homeassistant.helpers.http import HomeAssistantView
 
+from ..const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
-from .const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
-from .errors import BSeriesIntegrationError
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
 from .preroll import ticks_after
@@ -38,8 +38,8 @@ from .preroll import ticks_after
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
+    from ..data import BSeriesConfigEntry
     from .audio_feed import AudioChunk
-    from .data import BSeriesConfigEntry
     from .feed import FeedFrame
 
 RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
