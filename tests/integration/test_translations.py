@@ -43,8 +43,8 @@ def test_languages_are_the_twelve() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_language_has_exactly_the_keys(language: str, source: dict[str, str]) -> None:
-    """No key missing, none left over, every text a non-empty string with English's placeholders."""
+def test_language(language: str, source: dict[str, str]) -> None:
+    """Exactly English's keys, each a text with English's placeholders, current and translated."""
     texts = flatten(read_json(translation_path(language)))
     assert [key for key in source if key not in texts] == [], "missing"
     assert [key for key in texts if key not in source] == [], "left over"
@@ -55,27 +55,18 @@ def test_language_has_exactly_the_keys(language: str, source: dict[str, str]) ->
         assert placeholders(text) == placeholders(source[key]), key
         assert "[%key:" not in text, key
 
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_language_is_current(language: str, source: dict[str, str]) -> None:
-    """Every text was translated from today's English (`scripts/translations status` lists the rest)."""
+    # Translated from today's English: `scripts/translations status` lists what is not.
     stamps = read_sources(language)
     stale = [key for key, text in source.items() if stamps.get(key) != source_hash(text)]
-    assert stale == [], (
-        f"English changed since {language} was translated: scripts/translations todo"
-    )
+    assert stale == [], f"English changed since {language} was translated"
 
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_language_is_translated(language: str, source: dict[str, str]) -> None:
-    """No English sentence or phrase is left as it was."""
-    texts = flatten(read_json(translation_path(language)))
+    # No English sentence or phrase left as it was.
     untranslated = [
         key
         for key, text in texts.items()
         if text == source[key] and len(re.findall(r"[^\W\d_]+", NEUTRAL.sub(" ", text))) > 1
     ]
-    assert untranslated == []
+    assert untranslated == [], "still English"
 
 
 def test_selectors_have_their_options() -> None:
