@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.bseries_ipcam import camera as camera_module
 from custom_components.bseries_ipcam.camera import FULL_SPEED_INTERVAL, BSeriesCamera
-from custom_components.bseries_ipcam.media import feed as feed_module
+from custom_components.bseries_ipcam.media import feed as feed_module, mjpeg as mjpeg_module
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 from .helpers import CAMERA_ID, MockConfigEntry, wait_until
@@ -171,7 +171,7 @@ async def test_stalled_viewer_skips_frames_while_its_socket_is_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Any unsent byte counts as full here, so the stalled viewer skips almost every frame.
-    monkeypatch.setattr(camera_module, "SLOW_VIEWER_BUFFER", 0)
+    monkeypatch.setattr(mjpeg_module, "SLOW_VIEWER_BUFFER", 0)
     client = await hass_client()
     stalled = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     fast = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
@@ -209,7 +209,7 @@ async def test_stream_ends_when_video_stalls(
     loaded_entry: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(camera_module, "STREAM_STALL", 0.4)
+    monkeypatch.setattr(mjpeg_module, "STREAM_STALL", 0.4)
     client = await hass_client()
     response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     await _read_parts(response, 2)
