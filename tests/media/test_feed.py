@@ -151,3 +151,42 @@ async def test_close_wakes_waiting_viewers(sim: CameraSimulator, camera: CameraC
     with pytest.raises(Exception, match="feed closed"):
         await waiter
     feed.release()
+
+
+async def test_stills_alone_open_the_av_connection_only_briefly(
+    sim: CameraSimulator, camera: CameraClient
+) -> None:
+    """A dashboard thumbnail costs the camera a frame, not a stream (today's 15 s idle period)."""
+    feed = VideoFeed(lambda: camera, idle_timeout=15.0, still_idle_timeout=0.2)
+    for _ in range(3):
+        # The cards of one dashboard refresh together: their burst of stills shares one start.
+        stills = await asyncio.gather(feed.still(), feed.still(), feed.still())
+        assert all(still.startswith(b"\xff\xd8") for still in stills)
+        # Closed by the camera's side long before the lasting idle period would end it.
+        await sim.wait_for(lambda: sim.stats.av_connections_open == 0, timeout=5)
+    spans = sim.av_spans
+    assert len(spans) == 3
+    assert len(sim.commands(VideoStartReq)) == 3
+    assert all(span.closed_at is not None for span in spans)
+    assert max(span.seconds(0.0) for span in spans) < 5
+    await feed.close()
+
+
+async def test_a_live_viewer_keeps_one_av_connection_through_stills(
+    sim: CameraSimulator, camera: CameraClient
+) -> None:
+    feed = VideoFeed(lambda: camera, idle_timeout=15.0, still_idle_timeout=0.05)
+    async with feed.hold():
+        await feed.next_frame(wait=5)
+        for _ in range(4):
+            assert (await feed.still()).startswith(b"\xff\xd8")
+            await asyncio.sleep(0.15)  # longer than the stills' idle period
+    # After the viewer left, stills are served from its video, which keeps its idle period.
+    assert (await feed.still()).startswith(b"\xff\xd8")
+    await asyncio.sleep(0.15)
+    assert feed.streaming
+    spans = sim.av_spans
+    assert len(spans) == 1
+    assert spans[0].closed_at is None
+    assert len(sim.commands(VideoStartReq)) == 1
+    await feed.close()

@@ -114,7 +114,7 @@ class VideoFeed(CameraStream[FeedFrame]):
         *,
         get_interval: Callable[[], float] = lambda: 0.0,
         idle_timeout: float | None = None,
-        still_idle_timeout: float = STILL_IDLE_TIMEOUT,
+        still_idle_timeout: float | None = None,
         name: str = "camera",
     ) -> None:
         """`get_camera` gives the currently connected camera (None while it is offline).
@@ -124,7 +124,9 @@ class VideoFeed(CameraStream[FeedFrame]):
         super().__init__(
             get_camera,
             idle_timeout=IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
-            brief_idle_timeout=still_idle_timeout,
+            brief_idle_timeout=(
+                STILL_IDLE_TIMEOUT if still_idle_timeout is None else still_idle_timeout
+            ),
             name=name,
             # Read now, from this module: tests shorten them here.
             restart_delays=(RESTART_MIN_DELAY, RESTART_MAX_DELAY),
