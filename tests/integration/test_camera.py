@@ -245,6 +245,7 @@ async def test_dashboard_thumbnails_cost_a_frame_not_a_stream(
 ) -> None:
     """Stills alone: the AV connection opens per still and closes soon, with no state change."""
     monkeypatch.setattr(feed_module, "IDLE_TIMEOUT", 15.0)  # today's period, for live viewers
+    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.1)
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     changes: list[Event[EventStateChangedData]] = []
@@ -254,6 +255,7 @@ async def test_dashboard_thumbnails_cost_a_frame_not_a_stream(
         response = await client.get(f"/api/camera_proxy/{CAMERA}")
         assert (await response.read()).startswith(b"\xff\xd8")
         await simulator.wait_for(lambda: simulator.stats.av_connections_open == 0, timeout=5)
+        await asyncio.sleep(0.15)  # the next refresh gets a frame of its own
     spans = simulator.av_spans
     assert len(spans) == 3
     assert all(span.closed_at is not None and span.seconds(0.0) < 5 for span in spans)

@@ -10,6 +10,7 @@ import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from custom_components.bseries_ipcam.errors import FeedUnavailableError
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.feed import VideoFeed
 from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
@@ -154,16 +155,21 @@ async def test_close_wakes_waiting_viewers(sim: CameraSimulator, camera: CameraC
 
 
 async def test_stills_alone_open_the_av_connection_only_briefly(
-    sim: CameraSimulator, camera: CameraClient
+    sim: CameraSimulator, camera: CameraClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A dashboard thumbnail costs the camera a frame, not a stream (today's 15 s idle period)."""
-    feed = VideoFeed(lambda: camera, idle_timeout=15.0, still_idle_timeout=0.2)
+    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.3)
+    feed = VideoFeed(lambda: camera, idle_timeout=15.0)
     for _ in range(3):
-        # The cards of one dashboard refresh together: their burst of stills shares one start.
+        # The cards of one dashboard refresh together: their burst of stills shares one start,
         stills = await asyncio.gather(feed.still(), feed.still(), feed.still())
-        assert all(still.startswith(b"\xff\xd8") for still in stills)
+        # and so does a card a moment late: it gets the same frame, from no video.
+        late = await feed.still()
+        assert all(still == late for still in stills)
+        assert late.startswith(b"\xff\xd8")
         # Closed by the camera's side long before the lasting idle period would end it.
         await sim.wait_for(lambda: sim.stats.av_connections_open == 0, timeout=5)
+        await asyncio.sleep(0.35)
     spans = sim.av_spans
     assert len(spans) == 3
     assert len(sim.commands(VideoStartReq)) == 3

@@ -48,10 +48,13 @@ _BOUNDARY: Final = BOUNDARY.encode()
 # Longer than the frontend's 10 s thumbnail refresh, so an open dashboard keeps video warm instead
 # of starting and stopping it (and flipping the camera's state) every few seconds.
 IDLE_TIMEOUT: Final = 15.0
-# Video that only stills asked for stops this long after the last one: a burst of stills (several
-# dashboard cards refreshing together) shares one start, and an open dashboard costs the camera
-# a second of video per refresh instead of a stream that never stops.
-STILL_IDLE_TIMEOUT: Final = 1.0
+# Video that only stills asked for stops this long after the last one's frame: at once, so that
+# an open dashboard costs the camera a frame per refresh (about what a snapshot.cgi costs it), not
+# a stream that never stops.
+STILL_IDLE_TIMEOUT: Final = 0.0
+# A still asked for this soon after another one's frame is served that frame: a burst of stills
+# (the cards of one dashboard refreshing together) shares one start.
+STILL_SHARE: Final = 1.0
 # Video counts as stalled after STALL_GRACE s plus STALL_FRAMES frame intervals without a frame:
 # 2 s at full speed, 4 s at 1000 ms, 12 s at 5000 ms between frames. The grace covers a camera's
 # hiccups (a Wi-Fi retry, a slow JPEG) without keeping a dead feed on screen for long.
@@ -133,6 +136,8 @@ class VideoFeed(CameraStream[FeedFrame]):
         )
         self._get_interval = get_interval
         self._latest: FeedFrame | None = None
+        # The frame the last still started video for.
+        self._still: FeedFrame | None = None
         self._seq = 0
         # One future per waiting viewer, all resolved by the next frame.
         self._waiters: list[asyncio.Future[FeedFrame]] = []
@@ -200,14 +205,19 @@ class VideoFeed(CameraStream[FeedFrame]):
 
         Fails at once while the camera is offline or refuses video, and within `stall_after`
         while it stalls: never an old frame served as a new one. Video started for a still
-        stops soon after it (see `STILL_IDLE_TIMEOUT`); running video serves it without a start.
+        stops right after it (`STILL_IDLE_TIMEOUT`), and the stills of the next `STILL_SHARE`
+        seconds get its frame; running video serves a still without a start.
         """
         max_age = self.stall_after
         latest = self.latest
-        if latest is not None and self._loop.time() - latest.received_at <= max_age:
+        now = self._loop.time()
+        if latest is not None and now - latest.received_at <= max_age:
             return latest.jpeg
         if self._get_source() is None:
             raise FeedUnavailableError(f"the {self.name} is not connected")
+        shared = self._still
+        if shared is not None and now - shared.received_at <= STILL_SHARE and self._fault is None:
+            return shared.jpeg
         if self._fault is not None or latest is not None:
             wait = min(wait, max_age)
         async with self.hold(brief=True):
@@ -215,7 +225,17 @@ class VideoFeed(CameraStream[FeedFrame]):
                 # The camera answers a refusal at once: ask it now, not after the backoff, so
                 # that the request fails (or succeeds) in one round trip.
                 self._retry_now()
-            return (await self.next_frame(self._seq, wait)).jpeg
+            frame = await self.next_frame(self._seq, wait)
+        self._still = frame
+        return frame.jpeg
+
+    @override
+    def release(self, *, brief: bool = False) -> None:
+        if not brief:
+            # Its video stays warm for the idle period and serves stills; after that, the next
+            # still asks the camera again instead of sharing a frame from before.
+            self._still = None
+        super().release(brief=brief)
 
     def camera_changed(self) -> None:
         """The session may be new: start video at once for waiting viewers (no backoff)."""
