@@ -236,18 +236,18 @@ async def test_stream_ends_when_the_entry_unloads(
             pass
 
 
+@pytest.fixture
+def dashboard_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live viewers keep today's 15 s idle period; a still shares another's frame for 0.1 s."""
+    monkeypatch.setattr(feed_module, "IDLE_TIMEOUT", 15.0)
+    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.1)
+
+
+@pytest.mark.usefixtures("dashboard_timing", "loaded_entry")
 async def test_dashboard_thumbnails_cost_a_frame_not_a_stream(
-    hass: HomeAssistant,
-    hass_client: Any,
-    simulator: CameraSimulator,
-    loaded_entry: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, hass_client: Any, simulator: CameraSimulator
 ) -> None:
     """Stills alone: the AV connection opens per still and closes soon, with no state change."""
-    monkeypatch.setattr(feed_module, "IDLE_TIMEOUT", 15.0)  # today's period, for live viewers
-    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.1)
-    await hass.config_entries.async_reload(loaded_entry.entry_id)
-    await hass.async_block_till_done()
     changes: list[Event[EventStateChangedData]] = []
     async_track_state_change_event(hass, CAMERA, changes.append)
     client = await hass_client()
@@ -264,23 +264,17 @@ async def test_dashboard_thumbnails_cost_a_frame_not_a_stream(
     assert _state(hass) == "streaming"
 
 
+@pytest.mark.usefixtures("dashboard_timing", "loaded_entry")
 async def test_a_live_viewer_keeps_one_av_connection_through_thumbnails(
-    hass: HomeAssistant,
-    hass_client: Any,
-    simulator: CameraSimulator,
-    loaded_entry: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
+    hass_client: Any, simulator: CameraSimulator
 ) -> None:
-    monkeypatch.setattr(feed_module, "STILL_IDLE_TIMEOUT", 0.05)
-    await hass.config_entries.async_reload(loaded_entry.entry_id)
-    await hass.async_block_till_done()
     client = await hass_client()
     viewer = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     await _read_parts(viewer, 2)
     for _ in range(4):
         response = await client.get(f"/api/camera_proxy/{CAMERA}")
         assert (await response.read()).startswith(b"\xff\xd8")
-        await asyncio.sleep(0.15)  # longer than the stills' idle period
+        await asyncio.sleep(0.15)  # longer than a still shares its frame
     spans = simulator.av_spans
     assert len(spans) == 1
     assert spans[0].closed_at is None

@@ -1,9 +1,11 @@
 """One video feed per camera, shared by every viewer and every still request.
 
 This layer sits between the protocol's `CameraClient` and Home Assistant's camera entity; its logic
-uses nothing of Home Assistant. The first viewer (or still request) starts video over the camera's one
-AV connection; every frame then goes to all viewers at once; after the last viewer leaves, the
-feed stays warm for an idle period and then stops video, which closes the AV connection.
+uses nothing of Home Assistant. It is a kind of `on_demand.OnDemandStream`: the first viewer (or
+still request) starts video over the camera's one AV connection; every frame then goes to all
+viewers at once; after the last viewer leaves, the feed stays warm for an idle period and then
+stops video, which closes the AV connection. Video that only stills asked for stops right after
+their frame (a dashboard thumbnail costs the camera a frame, not a stream).
 
 Viewers never hold each other back: each frame replaces the previous one, and a viewer asks for
 "a frame newer than the one I have", so a slow viewer skips frames instead of queueing them, and
