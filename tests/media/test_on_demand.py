@@ -244,3 +244,32 @@ async def test_waits_for_a_source_and_refuses_users_once_closed() -> None:
     with contextlib.suppress(FeedUnavailableError):
         stream.subscribe(lambda item: None)
     assert stream.users == 0
+
+
+class CrashingStream(TickStream):
+    """A kind whose runs may crash, as an encoder's process may."""
+
+    backoff_after_end: ClassVar[bool] = True
+
+
+async def test_a_kind_may_wait_the_backoff_after_a_crash(ticker: Ticker) -> None:
+    stream = CrashingStream(lambda: ticker, idle_timeout=0.05, restart_delays=(0.1, 0.4))
+    loop = asyncio.get_running_loop()
+    async with stream.hold():
+        await _until(lambda: stream.streaming)
+        crashes: list[float] = []
+        for _ in range(3):
+            crashes.append(loop.time())
+            ticker.die(RefusedError("exited with 1"))
+            await _until(lambda: stream.streaming)
+            crashes[-1] = loop.time() - crashes[-1]
+        # 0.1, 0.2, 0.4 s: the delays grow while it keeps crashing.
+        assert crashes[0] >= 0.1
+        assert crashes[2] >= 0.4
+        assert stream._backoff.delay == 0.4
+        # A run that lasted longer than the longest delay was no crash loop: from the start again.
+        stream._started_at -= 1.0
+        ticker.die(RefusedError("exited with 1"))
+        assert stream._backoff.delay == 0.2
+        await _until(lambda: stream.streaming)
+    await stream.close()

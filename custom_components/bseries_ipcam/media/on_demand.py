@@ -57,14 +57,19 @@ class OnDemandStream[ItemT, SourceT]:
     (two lines: `camera_calls` and `_listen`). A stream fed by other streams (an encoder fed by
     the video and audio feeds) takes them as its source: `_begin` acquires them (or
     `subscribe`s to them) and starts its process, `_finish` stops it and releases them, and the
-    process's exit calls `_ended(error)`, so it starts again (with the backoff) while readers
-    remain; add the process's failures to `start_errors`.
+    process's exit calls `_ended(error)`, so it starts again while readers remain (set
+    `backoff_after_end` so that it waits the backoff first); add the process's failures to
+    `start_errors`.
     """
 
     #: What the stream is called in messages ("feed", "audio feed", "H.264 encoder").
     label: ClassVar[str] = "stream"
     #: What a failed start may raise; anything else is a bug and propagates.
     start_errors: ClassVar[tuple[type[Exception], ...]] = (BSeriesError,)
+    #: Whether a run that ends by itself with an error waits the backoff before the next start
+    #: (a process that crashes at once is not restarted in a loop). The camera's streams start
+    #: again at once: their AV connection was dropped, the camera is fine.
+    backoff_after_end: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -93,6 +98,7 @@ class OnDemandStream[ItemT, SourceT]:
         self._backoff = Backoff(*restart_delays)
         self._backing_off = False
         self._attempting = False
+        self._started_at = -math.inf
         self._closed = False
         self._fault: Exception | None = None
         self._unavailable: str | None = None
@@ -227,7 +233,12 @@ class OnDemandStream[ItemT, SourceT]:
         if error is not None:
             _LOGGER.debug("The %s of the %s ended: %s", self.label, self.name, error)
         if self._users > 0 and not self._closed:
-            self._ensure_running()
+            delay = 0.0
+            if self.backoff_after_end and error is not None:
+                if self._loop.time() - self._started_at > self._backoff.maximum:
+                    self._backoff.reset()  # it ran a good while: not a crash loop
+                delay = self._backoff.next()
+            self._ensure_running(delay)
 
     def _give_up(self, reason: str) -> None:
         """The source said the stream can never be had: refuse users from now on."""
@@ -251,14 +262,13 @@ class OnDemandStream[ItemT, SourceT]:
 
     # --- running --------------------------------------------------------------------------------
 
-    def _ensure_running(self) -> None:
+    def _ensure_running(self, delay: float = 0.0) -> None:
         if self._source is None and (self._task is None or self._task.done()):
             self._task = self._loop.create_task(
-                self._start(), name=f"{self.name} {self.label} start"
+                self._start(delay), name=f"{self.name} {self.label} start"
             )
 
-    async def _start(self) -> None:
-        delay = 0.0
+    async def _start(self, delay: float = 0.0) -> None:
         while self._users > 0 and not self._closed and self._source is None:
             if delay:
                 self._backing_off = True
@@ -276,7 +286,8 @@ class OnDemandStream[ItemT, SourceT]:
                         if self._start_failed(source, err):
                             return
                     else:
-                        self._backoff.reset()
+                        if not self.backoff_after_end:
+                            self._backoff.reset()
                         return
                     finally:
                         self._attempting = False
@@ -293,6 +304,7 @@ class OnDemandStream[ItemT, SourceT]:
         self._source = source
         self._unsubs = unsubs
         self.starts += 1
+        self._started_at = self._loop.time()
         self._started()
         _LOGGER.debug("The %s of the %s started", self.label, self.name)
 
