@@ -115,9 +115,6 @@ class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
 
     @override
     async def _async_update_data(self) -> Upkeep:
-        if not self.control.connected and self.data is not None:
-            # The camera is away (restarting, say): keep the last read rather than log errors.
-            return self.data
         found = Upkeep()
         try:
             try:
@@ -130,6 +127,10 @@ class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
                 ntp = None
             read = parse_clock(await self._cgi.get_status(), dt_util.utcnow().timestamp())
         except BSeriesError as err:
+            if not self.control.connected and self.data is not None:
+                # The camera is away (restarting, say): keep the last read, log no error.
+                _LOGGER.debug("%s is away: %s", self.config_entry.title, err)
+                return self.data
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="upkeep_settings_failed",
@@ -302,6 +303,12 @@ class BSeriesUpkeepEntity(CoordinatorEntity[UpkeepCoordinator]):
         control = upkeep.control
         self._attr_unique_id = f"{control.camera_id}_{description.key}"
         self._attr_device_info = control.device_info
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the control session too: the camera's settings are away while it is."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.control.async_add_listener(self.async_write_ha_state))
 
     @property
     @override
