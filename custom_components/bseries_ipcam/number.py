@@ -170,11 +170,11 @@ class BSeriesUpkeepNumberDescription(NumberEntityDescription):
     fields: tuple[str, ...]
 
 
-def _upkeep_number(key: str, *fields: str) -> BSeriesUpkeepNumberDescription:
+def _upkeep_number(*fields: str, translation_key: str) -> BSeriesUpkeepNumberDescription:
     valid = MISC_RANGES[fields[0]]
     return BSeriesUpkeepNumberDescription(
-        key=key,
-        translation_key=key,
+        key=translation_key,
+        translation_key=translation_key,
         entity_category=EntityCategory.CONFIG,
         native_min_value=valid.start,
         native_max_value=valid.stop - 1,
@@ -185,12 +185,12 @@ def _upkeep_number(key: str, *fields: str) -> BSeriesUpkeepNumberDescription:
 
 
 UPKEEP_NUMBERS: Final = (
-    _upkeep_number("patrol_speed", PATROL_RATE),
-    # The web page sets one speed for each axis; the camera stores each direction.
-    _upkeep_number("pan_speed", LEFT_RATE, RIGHT_RATE),
-    _upkeep_number("tilt_speed", UP_RATE, DOWN_RATE),
-    _upkeep_number("patrol_rounds_horizontal", H_ROUNDS),
-    _upkeep_number("patrol_rounds_vertical", V_ROUNDS),
+    _upkeep_number(PATROL_RATE, translation_key="patrol_speed"),
+    # One speed per axis, as the camera's web page sets them; the camera stores each direction.
+    _upkeep_number(LEFT_RATE, RIGHT_RATE, translation_key="pan_speed"),
+    _upkeep_number(UP_RATE, DOWN_RATE, translation_key="tilt_speed"),
+    _upkeep_number(H_ROUNDS, translation_key="patrol_rounds_horizontal"),
+    _upkeep_number(V_ROUNDS, translation_key="patrol_rounds_vertical"),
 )
 
 
