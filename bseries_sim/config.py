@@ -102,6 +102,8 @@ class SimulatorConfig:
     misc_settings: bool = True
     ntp: bool = True
     restart_delay: float = 3.0
+    # Whether reboot.cgi answers `ok.` before the camera goes away (False: it just drops).
+    reboot_reply: bool = True
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

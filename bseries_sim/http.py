@@ -302,7 +302,8 @@ class HttpHandler:
         await self._send_text(200, "OK", "ok.\n")
 
     async def _reboot(self, request: HttpRequest) -> None:
-        await self._send_text(200, "OK", "ok.\n")
+        if self._state.config.reboot_reply:
+            await self._send_text(200, "OK", "ok.\n")
         on_reboot = self._state.on_reboot
         if on_reboot is not None:
             on_reboot()

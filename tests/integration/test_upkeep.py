@@ -230,6 +230,57 @@ async def test_keep_clock_off_leaves_the_clock_alone(
     await advance(hass, freezer, CLOCK_CHECK_INTERVAL.total_seconds())
     assert simulator.stats.clock_sets == 0
     assert entity(hass, "button", "set_clock") is not None
+    # A new session reads the settings again (the camera may have rebooted), clock untouched.
+    simulator.misc["led_mode"] = 2
+    simulator.drop_all()
+    coordinator = config_entry.runtime_data.coordinator
+    await wait_until(lambda: not coordinator.connected)
+    await advance(hass, freezer, 1)
+    await wait_until(lambda: coordinator.connected)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_until(lambda: state(hass, "select", "status_led") == "off")
+    assert simulator.stats.clock_sets == 0
+
+
+async def test_a_zone_the_camera_refuses_is_logged_at_debug_only(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """UTC+14 (Kiritimati) is beyond what the simulated camera takes: no set, no warning."""
+    await hass.config.async_set_time_zone("Pacific/Kiritimati")
+    caplog.set_level(logging.DEBUG)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert simulator.stats.clock_sets == 0
+    assert "Setting the clock of" in caplog.text
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.bseries_ipcam")]
+    assert not [r for r in ours if r.levelno >= logging.WARNING], caplog.text
+
+
+async def test_reads_while_the_camera_is_away_keep_the_last_values(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    sim_users: dict[str, SimUser],
+) -> None:
+    """Away (restarting): the last read stays, no error; refused while connected: unavailable."""
+    upkeep = loaded_entry.runtime_data.upkeep
+    coordinator = loaded_entry.runtime_data.coordinator
+    simulator.restart(delay=1.5)
+    await wait_until(lambda: not coordinator.connected)
+    await upkeep.async_refresh()
+    assert upkeep.last_update_success
+    assert upkeep.value("led_mode") == 0
+    await simulator.wait_restarted()
+    await wait_until(lambda: coordinator.connected, rounds=5_000_000)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    sim_users[DEFAULT_USER] = SimUser("changed")
+    await upkeep.async_refresh()
+    assert not upkeep.last_update_success
+    assert state(hass, "select", "status_led") == STATE_UNAVAILABLE
 
 
 async def test_restart_is_expected_and_everything_comes_back(
@@ -318,7 +369,8 @@ class TestFirmwareWithoutMisc:
         assert entity(hass, "button", "restart") is not None  # reboot.cgi is everybody's
         assert entity(hass, "sensor", "clock_offset") is not None
         assert "has no get_misc.cgi" in caplog.text
-        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+        ours = [r for r in caplog.records if r.name.startswith("custom_components.bseries_ipcam")]
+        assert not [r for r in ours if r.levelno >= logging.WARNING], caplog.text
 
 
 class TestFixedCamera:

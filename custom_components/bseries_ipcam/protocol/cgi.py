@@ -245,6 +245,9 @@ class CgiClient:
                 data += chunk
         finally:
             writer.close()
+        if not data:
+            # Closed without a byte, as a camera that goes away (reboot.cgi) may do.
+            raise ConnectionClosedError(f"{target.partition('?')[0]}: closed without a reply")
         return parse_http_reply(bytes(data[: MAX_REPLY_BYTES + 1]))
 
 
