@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import pytest
 
+from bseries_sim.cli import build_parser, config_from_args
 from bseries_sim.upkeep import BOOT_TIME, DEFAULT_MISC
 from custom_components.bseries_ipcam.protocol import (
     CgiAuthenticationError,
@@ -172,3 +173,17 @@ async def test_stop_while_restarting(
     assert not sim.restarting
     sim.restart()  # stopped: nothing happens
     assert not sim.restarting
+
+
+def test_command_line_options() -> None:
+    """--restart-delay, --ntp/--no-ntp (over the persona's), --no-misc reach the config."""
+    config = config_from_args(build_parser().parse_args([]))
+    assert (config.restart_delay, config.ntp, config.misc_settings) == (3.0, True, True)
+    args = ["--restart-delay", "0.5", "--no-ntp", "--no-misc"]
+    config = config_from_args(build_parser().parse_args(args))
+    assert (config.restart_delay, config.ntp, config.misc_settings) == (0.5, False, False)
+    assert config_from_args(build_parser().parse_args(["--persona", "clone"])).ntp is False
+    clone = config_from_args(build_parser().parse_args(["--persona", "clone", "--ntp"]))
+    assert clone.ntp is True
+    with pytest.raises(ValueError, match="restart_delay"):
+        config_from_args(build_parser().parse_args(["--restart-delay", "-1"]))
