@@ -39,6 +39,11 @@ FRAME_INTERVAL_SELECT: Final = SelectEntityDescription(
 )
 
 
+def option_named(values: Mapping[str, int], value: int | None) -> str | None:
+    """The option whose camera value is `value` (None for a value without a name)."""
+    return next((option for option, option_value in values.items() if option_value == value), None)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: BSeriesConfigEntry,
@@ -124,7 +129,7 @@ class BSeriesSettingSelect(BSeriesControlsEntity, SelectEntity):
         if settings is None:
             return None
         value = settings.get(self.entity_description.param)
-        return next((k for k, v in self.entity_description.values.items() if v == value), None)
+        return option_named(self.entity_description.values, value)
 
     @override
     async def async_select_option(self, option: str) -> None:
@@ -244,10 +249,7 @@ class BSeriesAlarmSelect(BSeriesAlarmSettingEntity, SelectEntity):
     def current_option(self) -> str | None:
         """The choice the camera holds (None for a value without a name)."""
         value = self.setting
-        for option, option_value in self.entity_description.values.items():
-            if option_value == value:
-                return option
-        return None
+        return option_named(self.entity_description.values, value)
 
     @override
     async def async_select_option(self, option: str) -> None:
@@ -301,10 +303,7 @@ class BSeriesUpkeepSelect(BSeriesUpkeepEntity, SelectEntity):
     def current_option(self) -> str | None:
         """The choice the camera holds (None for a value without a name)."""
         value = self.coordinator.value(self.entity_description.field)
-        for option, option_value in self.entity_description.values.items():
-            if option_value == value:
-                return option
-        return None
+        return option_named(self.entity_description.values, value)
 
     @override
     async def async_select_option(self, option: str) -> None:
