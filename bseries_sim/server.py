@@ -151,8 +151,10 @@ class CameraSimulator:
     def restart(self, delay: float | None = None) -> None:
         """Reboot as reboot.cgi does: drop everything, back after `delay` s (default: the config's).
 
-        While away the port is closed (connections are refused). It comes back with the clock at
-        2000-01-01 unless NTP is on, and the head at its start-up position.
+        While away every new connection is cut at once, with nothing sent (the port stays bound,
+        so that it is the same when the camera is back, and no accept races a closing server).
+        It comes back with the clock at 2000-01-01 unless NTP is on, and the head at its
+        start-up position.
         """
         if self._server is None or self._restart is not None:
             return
@@ -171,16 +173,12 @@ class CameraSimulator:
     async def _restart_after(self, delay: float) -> None:
         state = self._state
         state.stats.restarts += 1
-        server, self._server = self._server, None
-        assert server is not None
-        server.close()
         for peer in list(state.peers):
             if not peer.exempt:
                 peer.abort()
         _LOGGER.debug("Camera simulator restarting; back in %g s", delay)
         await asyncio.sleep(delay)
         state.boot()
-        self._server = await asyncio.start_server(self._on_connection, self.config.host, self._port)
         state.started_at = time.monotonic()
         self._restart = None
         _LOGGER.debug("Camera simulator back on port %d", self._port)
@@ -202,6 +200,9 @@ class CameraSimulator:
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        if self._restart is not None:  # rebooting: nobody answers
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)

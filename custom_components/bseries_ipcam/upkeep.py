@@ -59,6 +59,18 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 CLOCK_CHECK_INTERVAL: Final = timedelta(days=1)
+# Keys of the upkeep entities that only a camera that pans and tilts has (removed with the option).
+PAN_TILT_KEYS: Final = frozenset(
+    {
+        "patrol_speed",
+        "pan_speed",
+        "tilt_speed",
+        "patrol_rounds_horizontal",
+        "patrol_rounds_vertical",
+        "center_on_start",
+        "preset_on_start",
+    }
+)
 NTP_FIELDS: Final = ("ntp_enable", "ntp_svr")
 # set_misc.cgi, set_datetime.cgi and reboot.cgi need an administrator account.
 SET_ERROR_KEYS: Final[dict[type[Exception], str]] = {

@@ -394,3 +394,16 @@ class TestFixedCamera:
         for platform, key in ENTITIES:
             if key != "status_led":
                 assert entity(hass, platform, key) is None, key
+
+
+async def test_turning_pan_tilt_off_removes_the_pan_tilt_settings(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    assert entity(hass, "number", "patrol_speed") is not None
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PAN_TILT: False}
+    )
+    await hass.async_block_till_done()
+    for platform, key in ENTITIES:
+        assert (entity(hass, platform, key) is None) is (key != "status_led"), key

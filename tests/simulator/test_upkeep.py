@@ -15,7 +15,7 @@ from custom_components.bseries_ipcam.protocol import (
     CgiAuthenticationError,
     CgiNotFoundError,
     CgiResponseError,
-    ConnectionRefusedByCameraError,
+    ConnectionClosedError,
 )
 from custom_components.bseries_ipcam.protocol.cgi import CgiClient
 from custom_components.bseries_ipcam.protocol.upkeep import parse_clock, parse_misc
@@ -116,7 +116,7 @@ async def test_reboot_drops_everything_and_comes_back(
     await cgi(sim).reboot()
     assert await asyncio.wait_for(client.reader.read(), 5) == b""
     assert sim.restarting
-    with pytest.raises(ConnectionRefusedByCameraError):
+    with pytest.raises(ConnectionClosedError):
         await cgi(sim).get_status()
     async with asyncio.timeout(5):
         await sim.wait_restarted()
