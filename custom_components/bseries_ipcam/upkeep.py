@@ -2,7 +2,7 @@
 
 One `UpkeepCoordinator` per camera reads, over the camera's one `CgiClient`:
 - `get_misc.cgi` (LED mode, pan/tilt and patrol speeds, patrol rounds, start-up position); a
-  firmware that answers 404 has none of them and gets no entities (logged at debug only);
+  firmware that answers 404 (or 401 to this account) gets no entities (logged at debug only);
 - `get_params.cgi`'s NTP fields, which only an administrator may read: the account is taken as
   an administrator when that read works (clone firmware reports privilege 0 at login even for an
   administrator, so the login cannot tell), and only then are the settings' entities made;
@@ -131,8 +131,8 @@ class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
         try:
             try:
                 found.misc = parse_misc(await self._cgi.get_misc())
-            except CgiNotFoundError:
-                _LOGGER.debug("%s has no get_misc.cgi", self.config_entry.title)
+            except CgiNotFoundError, CgiAuthenticationError:
+                _LOGGER.debug("%s has no get_misc.cgi (for this account)", self.config_entry.title)
             try:
                 ntp = await self._cgi.get_params(NTP_FIELDS)
             except CgiAuthenticationError:

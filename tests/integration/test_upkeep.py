@@ -368,7 +368,7 @@ class TestFirmwareWithoutMisc:
             assert entity(hass, platform, key) is None, key
         assert entity(hass, "button", "restart") is not None  # reboot.cgi is everybody's
         assert entity(hass, "sensor", "clock_offset") is not None
-        assert "has no get_misc.cgi" in caplog.text
+        assert "has no get_misc.cgi (for this account)" in caplog.text
         ours = [r for r in caplog.records if r.name.startswith("custom_components.bseries_ipcam")]
         assert not [r for r in ours if r.levelno >= logging.WARNING], caplog.text
 
