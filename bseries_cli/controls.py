@@ -25,6 +25,7 @@ from custom_components.bseries_ipcam.protocol.controls import (
 
 from .camera import PASSWORD_ENV, make_camera
 from .output import CliError, ExitCode, info
+from .upkeep import misc_lines
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -128,6 +129,9 @@ async def run_settings(args: argparse.Namespace) -> int:
             settings = await controls.set_param(param, value)
         for line in describe_settings(settings):
             info(line)
+        if controls.cgi is not None:
+            for line in await misc_lines(controls.cgi, args.misc):
+                info(line)
     return ExitCode.OK
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from custom_components.bseries_ipcam.protocol import BSeriesError
 
-from . import camera, controls, decode, discover, simulate
+from . import camera, controls, decode, discover, simulate, upkeep
 from .output import PROG, CliError, ExitCode, describe_error, error
 
 type Result = int | Coroutine[Any, Any, int]
@@ -144,10 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
         "settings",
         controls.run_settings,
         "change image settings (brightness, contrast, resolution, mode, flip, mirror) and "
-        "print them",
+        "misc settings (status LED, speeds, patrol rounds, start-up position) and print them",
     )
     camera.add_camera_arguments(settings)
     controls.add_settings_arguments(settings)
+    upkeep.add_misc_arguments(settings)
+    reboot = _add_command(
+        commands, "reboot", upkeep.run_reboot, "restart the camera (it is away about a minute)"
+    )
+    camera.add_camera_arguments(reboot)
+    clock = _add_command(
+        commands,
+        "clock",
+        upkeep.run_clock,
+        "show the camera's clock and time zone, or set them from this computer's (--set)",
+    )
+    camera.add_camera_arguments(clock)
+    upkeep.add_clock_arguments(clock)
     discovery = _add_command(
         commands,
         "discover",

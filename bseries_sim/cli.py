@@ -110,6 +110,24 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         default=0,
         help="UDP port that answers MO_I searches (default: any free one; -1: none)",
     )
+    add(
+        "--restart-delay",
+        type=float,
+        default=defaults.restart_delay,
+        help="seconds a reboot (reboot.cgi, the restart command) keeps it away (default %(default)s)",
+    )
+    add(
+        "--ntp",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="NTP keeps the clock right; without, it starts at 2000-01-01 (default: the persona's)",
+    )
+    add(
+        "--misc",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.misc_settings,
+        help="the firmware has get_misc.cgi (LED, speeds, start-up position) (default on)",
+    )
     add("-v", "--verbose", action="store_true", help="log at debug level")
     return parser
 
@@ -130,6 +148,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     }
     for name in identity:
         persona.pop(name, None)
+    if args.ntp is not None:
+        persona["ntp"] = args.ntp
     return SimulatorConfig(
         **persona,
         host=args.host,
@@ -147,6 +167,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         keepalive_interval=args.keepalive,
         control_endpoints=args.control_http,
         discovery_port=args.discovery_port if args.discovery_port >= 0 else None,
+        restart_delay=args.restart_delay,
+        misc_settings=args.misc,
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 from typing import TYPE_CHECKING, Final
 
 from custom_components.bseries_ipcam.protocol.const import AlarmType
+
+from .upkeep import apply_set_misc
 
 if TYPE_CHECKING:
     from .server import CameraSimulator, Target
@@ -32,6 +35,9 @@ camera:  param NAME VALUE                         resolution|brightness|contrast
                                                   (or its number), as another client would
          decoder CODE                             a decoder_control.cgi command code
 settings: set-alarm NAME VALUE                   as set_alarm.cgi, e.g. set-alarm motion_armed 0
+         set-misc NAME VALUE                      as set_misc.cgi, e.g. set-misc led_mode 2
+upkeep:  restart [SECONDS]                        reboot: drop everything, back after SECONDS
+         clock [OFFSET]                           the camera's time; OFFSET s: move it off
 other:   status | help | quit"""
 
 _PARAMS: Final = {"resolution": 0, "brightness": 1, "contrast": 2, "mode": 3, "flip": 5}
@@ -141,6 +147,20 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             field, _, value = arg.partition(" ")
             sim.set_alarm(**{field: int(_number(value.strip()))})
             return f"alarm setting {field} set to {value.strip()}"
+        case "set-misc":
+            field, _, value = arg.partition(" ")
+            if apply_set_misc(sim.misc, {field: value.strip()}) is None:
+                raise ValueError(f"the camera does not take {field}={value.strip()}")
+            return f"misc setting {field} set to {value.strip()}"
+        case "restart":
+            delay = _number(arg) if arg else sim.config.restart_delay
+            sim.restart(delay)
+            return f"restarting: back in {delay:g} s"
+        case "clock":
+            if arg:
+                sim.clock.set(sim.clock.now() + int(_number(arg)))
+            now = sim.clock.now()
+            return f"camera time {now} ({datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M:%S} UTC)"
         case "status":
             return json.dumps(sim.stats.as_dict())
         case "help":

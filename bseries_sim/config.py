@@ -96,6 +96,14 @@ class SimulatorConfig:
     discovery_port: int | None = 0
     # Newer firmware detects sound (alarm_sounddetect_* in get_params.cgi); older has none.
     sound_detection: bool = True
+    # Upkeep (upkeep.py): whether the firmware has get_misc.cgi / set_misc.cgi; whether NTP keeps
+    # the clock right (off: it starts at 2000-01-01 at power-on and at every reboot); how long a
+    # reboot (reboot.cgi, the `restart` command) keeps the camera away, in seconds.
+    misc_settings: bool = True
+    ntp: bool = True
+    restart_delay: float = 3.0
+    # Whether reboot.cgi answers `ok.` before the camera goes away (False: it just drops).
+    reboot_reply: bool = True
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""
@@ -115,6 +123,8 @@ class SimulatorConfig:
             raise ValueError("frames, when given, must hold at least one JPEG")
         if self.max_connections < 1 or self.max_av_connections < 1:
             raise ValueError("the connection limits must be at least 1")
+        if self.restart_delay < 0:
+            raise ValueError("restart_delay must not be negative")
         if self.keepalive_interval <= 0 or self.dead_after <= 0:
             raise ValueError("keepalive_interval and dead_after must be positive")
 

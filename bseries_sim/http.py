@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from email.utils import formatdate
 import json
 import logging
-import time
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -22,6 +21,7 @@ from custom_components.bseries_ipcam.protocol.const import Privilege
 from .alarm import apply_set_alarm
 from .params import render_vars
 from .recording import FrameEvent
+from .upkeep import apply_set_datetime, apply_set_misc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -177,8 +177,15 @@ class HttpHandler:
             "/decoder_control.cgi": self._decoder_control,
             # --- alarm settings ---
             "/set_alarm.cgi": self._set_alarm,
+            # --- upkeep: misc settings, clock, reboot ---
+            "/get_misc.cgi": self._get_misc,
+            "/set_misc.cgi": self._set_misc,
+            "/set_datetime.cgi": self._set_datetime,
+            "/reboot.cgi": self._reboot,
         }
         handler = routes.get(path)
+        if path in _MISC_CGIS and not self._state.config.misc_settings:
+            handler = None
         if handler is None:
             raise HttpError(404, "Not Found")
         user = self._authenticate(request)
@@ -229,8 +236,8 @@ class HttpHandler:
             f"var sys_ver='{config.firmware}';",
             f"var app_ver='{config.app_version}';",
             f"var alias='{config.alias}';",
-            f"var now={int(time.time())};",
-            "var tz=0;",
+            f"var now={self._state.clock.now()};",
+            f"var tz={self._state.params.get('tz', 0)};",
             f"var alarm_status={self._state.alarm_status};",
             "var ddns_status=0;",
             "var ddns_host='';",
@@ -272,6 +279,34 @@ class HttpHandler:
             return
         _LOGGER.debug("set_alarm.cgi changed %s", ", ".join(changed))
         await self._send_text(200, "OK", "ok.\n")
+
+    # --- upkeep ---------------------------------------------------------------------------------
+
+    async def _get_misc(self, request: HttpRequest) -> None:
+        await self._send_text(200, "OK", render_vars(self._state.misc.items()))
+
+    async def _set_misc(self, request: HttpRequest) -> None:
+        changed = apply_set_misc(self._state.misc, request.query)
+        if changed is None:
+            await self._send_text(200, "OK", "error: illegal params.\n")
+            return
+        _LOGGER.debug("set_misc.cgi changed %s", ", ".join(changed))
+        await self._send_text(200, "OK", "ok.\n")
+
+    async def _set_datetime(self, request: HttpRequest) -> None:
+        state = self._state
+        if not apply_set_datetime(state.clock, state.params, request.query):
+            await self._send_text(200, "OK", "error: illegal params.\n")
+            return
+        state.stats.clock_sets += 1
+        await self._send_text(200, "OK", "ok.\n")
+
+    async def _reboot(self, request: HttpRequest) -> None:
+        if self._state.config.reboot_reply:
+            await self._send_text(200, "OK", "ok.\n")
+        on_reboot = self._state.on_reboot
+        if on_reboot is not None:
+            on_reboot()
 
     async def _videostream(self, request: HttpRequest) -> None:
         state = self._state
@@ -357,7 +392,12 @@ _PRIVILEGE_NEEDED: Final = {
     "/camera_control.cgi": Privilege.OPERATOR,
     "/decoder_control.cgi": Privilege.OPERATOR,
     "/set_alarm.cgi": Privilege.ADMINISTRATOR,
+    "/set_misc.cgi": Privilege.ADMINISTRATOR,
+    "/set_datetime.cgi": Privilege.ADMINISTRATOR,
+    "/reboot.cgi": Privilege.ADMINISTRATOR,
 }
+# The CGIs of firmware with misc settings (SimulatorConfig.misc_settings).
+_MISC_CGIS: Final = frozenset({"/get_misc.cgi", "/set_misc.cgi"})
 
 
 def _int_arg(query: Mapping[str, str], name: str) -> int | None:

@@ -3,7 +3,9 @@
 - `foscam`: Foscam firmware 11.37.2.56, as the captures show it (the defaults).
 - `clone`: a clone firmware: op 0x0101 (the alias) before op 17, 0xAA in the reserved header
   byte, data connection id 1, privilege 0 in Verify_Resp even for an administrator, and an
-  HTTP header line without a colon.
+  HTTP header line without a colon; NTP off, so its clock starts at 2000-01-01 at power-on; and
+  reboot.cgi drops the connection without an answer (so that clients meet both behaviours; what
+  each real firmware does is not known).
 - `cgi-only`: a firmware that ignores op 14 (decoder control) and op 19 (params set); only the
   CGIs move the camera and change its settings.
 - `no-sound`: older Foscam firmware without sound detection: no `alarm_sounddetect_*` fields in
@@ -34,6 +36,8 @@ PERSONAS: Final[Mapping[str, Mapping[str, Any]]] = {
         "camera_id": "00656E0A0B0C",
         "firmware": "0.22.2.31",
         "alias": "IPCamera",
+        "ntp": False,
+        "reboot_reply": False,
     },
     "cgi-only": {
         "ignore_decoder_op": True,

@@ -35,6 +35,8 @@ class SimStats:
     http_bytes_sent: int = 0
     discovery_searches_received: int = 0
     discovery_answers_sent: int = 0
+    restarts: int = 0
+    clock_sets: int = 0
 
     def add_sent(self, kind: PeerKind, count: int) -> None:
         """Count bytes written to a connection of `kind`."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
     from .settings import ImageSettings
     from .state import FrameHook, SimSession
+    from .upkeep import SimClock
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class CameraSimulator:
         self._handlers: set[asyncio.Task[None]] = set()
         self._port = self.config.port
         self._discovery: asyncio.DatagramTransport | None = None
+        self._restart: asyncio.Task[None] | None = None
+        self._state.on_reboot = self._reboot_requested
 
     def __repr__(self) -> str:
         """Where it listens."""
@@ -113,6 +116,10 @@ class CameraSimulator:
 
     async def stop(self) -> None:
         """Close the port, every connection and every task."""
+        restart, self._restart = self._restart, None
+        if restart is not None:
+            restart.cancel()
+            await asyncio.gather(restart, return_exceptions=True)
         server, self._server = self._server, None
         if server is None:
             return
@@ -136,6 +143,46 @@ class CameraSimulator:
                 await server.wait_closed()
         _LOGGER.debug("Camera simulator on port %d stopped", self._port)
 
+    @property
+    def restarting(self) -> bool:
+        """Whether the camera is away, rebooting."""
+        return self._restart is not None
+
+    def restart(self, delay: float | None = None) -> None:
+        """Reboot as reboot.cgi does: drop everything, back after `delay` s (default: the config's).
+
+        While away every new connection is cut at once, with nothing sent (the port stays bound,
+        so that it is the same when the camera is back, and no accept races a closing server).
+        It comes back with the clock at 2000-01-01 unless NTP is on, and the head at its
+        start-up position.
+        """
+        if self._server is None or self._restart is not None:
+            return
+        wait = self.config.restart_delay if delay is None else delay
+        self._restart = asyncio.get_running_loop().create_task(self._restart_after(wait))
+
+    async def wait_restarted(self) -> None:
+        """Return once a restart under way is over (at once when none is)."""
+        restart = self._restart
+        if restart is not None:
+            await asyncio.shield(restart)
+
+    def _reboot_requested(self) -> None:
+        self.restart()
+
+    async def _restart_after(self, delay: float) -> None:
+        state = self._state
+        state.stats.restarts += 1
+        for peer in list(state.peers):
+            if not peer.exempt:
+                peer.abort()
+        _LOGGER.debug("Camera simulator restarting; back in %g s", delay)
+        await asyncio.sleep(delay)
+        state.boot()
+        state.started_at = time.monotonic()
+        self._restart = None
+        _LOGGER.debug("Camera simulator back on port %d", self._port)
+
     async def __aenter__(self) -> Self:
         """Start."""
         await self.start()
@@ -153,6 +200,9 @@ class CameraSimulator:
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        if self._restart is not None:  # rebooting: nobody answers
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
@@ -377,6 +427,16 @@ class CameraSimulator:
     def params(self) -> dict[str, ParamValue]:
         """The camera's stored settings, as `get_params.cgi` reports them (secrets included)."""
         return self._state.params
+
+    @property
+    def misc(self) -> dict[str, int]:
+        """The camera's misc settings, as `get_misc.cgi` reports them."""
+        return self._state.misc
+
+    @property
+    def clock(self) -> SimClock:
+        """The camera's clock (`get_status.cgi`'s `now`)."""
+        return self._state.clock
 
     # --- faults ------------------------------------------------------------------------------
 

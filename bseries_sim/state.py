@@ -17,13 +17,21 @@ from custom_components.bseries_ipcam.protocol.const import (
     Privilege,
 )
 from custom_components.bseries_ipcam.protocol.messages import ParamChanged
+from custom_components.bseries_ipcam.protocol.upkeep import CENTER_ON_START, PRESET_ON_START
 
 from .faults import FaultState
 from .frames import FrameView, JpegSource, ToneSource
 from .params import default_params
-from .ptz import PanTilt
+from .ptz import (
+    CENTER,
+    HORIZONTAL_PATROL_STOP,
+    PRESET_FIRST,
+    VERTICAL_PATROL_STOP,
+    PanTilt,
+)
 from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
 from .settings import RESOLUTION_SIZES, RESOLUTION_VGA, ImageSettings
+from .upkeep import DEFAULT_MISC, SimClock
 
 if TYPE_CHECKING:
     import asyncio
@@ -107,6 +115,10 @@ class SimState:
         self.ptz = PanTilt(config.width, config.height)
         self.decoder_commands: list[int] = []
         self.params_changed_sent = 0
+        # --- upkeep: get_misc.cgi's table, the clock, reboots (upkeep.py) ---
+        self.misc: dict[str, int] = dict(DEFAULT_MISC)
+        self.clock = SimClock(running_since_boot=not config.ntp)
+        self.on_reboot: Callable[[], None] | None = None
 
     def next_id(self) -> int:
         """A new connection / session number (1, 2, ...)."""
@@ -137,6 +149,18 @@ class SimState:
             " (one step)" if onestep else "",
             "" if known else " (unknown, ignored)",
         )
+
+    def boot(self) -> None:
+        """What a start does: the clock (unless NTP), the head stops, then the start-up position."""
+        if self.params.get("ntp_enable") != 1:
+            self.clock.boot()
+        ptz = self.ptz
+        ptz.command(HORIZONTAL_PATROL_STOP)
+        ptz.command(VERTICAL_PATROL_STOP)
+        if self.misc.get(CENTER_ON_START) == 1:
+            ptz.command(CENTER)
+        elif preset := self.misc.get(PRESET_ON_START, 0):
+            ptz.command(PRESET_FIRST + 2 * (preset - 1) + 1)
 
     def _push_param(self, param: int, value: int) -> None:
         """Op 18 to every verified session, whichever path changed the setting."""

@@ -23,6 +23,7 @@ from .media.restream import RestreamView, async_ensure_secret, restream_enabled
 from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
+from .upkeep import UpkeepCoordinator
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -44,6 +45,7 @@ PLATFORMS: list[Platform] = [
     Platform.MEDIA_PLAYER,
     Platform.NUMBER,
     Platform.SELECT,
+    Platform.SENSOR,
     Platform.SWITCH,
 ]
 
@@ -89,6 +91,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     # leave the camera usable; their entities are then not created.
     alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
     await alarm_settings.async_refresh()
+    # Likewise the upkeep settings: without get_misc.cgi or an administrator, no entities.
+    upkeep = UpkeepCoordinator(hass, entry, coordinator)
+    await upkeep.async_refresh()
     entry.runtime_data = BSeriesRuntimeData(
         coordinator=coordinator,
         feed=feed,
@@ -98,7 +103,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         recorder=recorder,
         preroll=preroll,
         alarm_settings=alarm_settings,
+        upkeep=upkeep,
     )
+    upkeep.async_start_clock_keeping()
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
     if preroll is not None:

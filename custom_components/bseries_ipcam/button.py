@@ -1,10 +1,13 @@
-"""Buttons: pan/tilt in picture terms, and the restream secret's renewal.
+"""Buttons: pan/tilt in picture terms, the restream secret's renewal, restart and set clock.
 
 Each pan/tilt press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of
 the picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
 `protocol.controls.move_command`. The diagonals are disabled by default.
 
 A new restream secret ends every NVR stream opened with the old one.
+
+Restart and set clock need an administrator account (upkeep.py tells); the camera is away for
+about a minute after a restart and its entities come back with the reconnect.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.const import EntityCategory
 
 from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
 from .entity import BSeriesEntity
 from .media.restream import async_ensure_secret, restream_enabled
 from .protocol.controls import Direction
+from .upkeep import BSeriesUpkeepEntity
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -90,6 +95,16 @@ REGENERATE_SECRET_BUTTON: Final = ButtonEntityDescription(
     translation_key="regenerate_restream_secret",
     entity_category=EntityCategory.CONFIG,
 )
+RESTART_BUTTON: Final = ButtonEntityDescription(
+    key="restart",
+    device_class=ButtonDeviceClass.RESTART,
+    entity_category=EntityCategory.CONFIG,
+)
+SET_CLOCK_BUTTON: Final = ButtonEntityDescription(
+    key="set_clock",
+    translation_key="set_clock",
+    entity_category=EntityCategory.CONFIG,
+)
 
 
 async def async_setup_entry(
@@ -103,6 +118,11 @@ async def async_setup_entry(
         async_add_entities(BSeriesPanTiltButton(controls, description) for description in BUTTONS)
     if restream_enabled(entry):
         async_add_entities([BSeriesRegenerateSecretButton(entry.runtime_data.coordinator, entry)])
+    upkeep = entry.runtime_data.upkeep
+    if upkeep.administrator:
+        async_add_entities([BSeriesRestartButton(upkeep, RESTART_BUTTON)])
+        if upkeep.clock is not None:
+            async_add_entities([BSeriesSetClockButton(upkeep, SET_CLOCK_BUTTON)])
 
 
 class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
@@ -139,3 +159,21 @@ class BSeriesRegenerateSecretButton(BSeriesEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Make a new secret."""
         async_ensure_secret(self.hass, self._entry, renew=True)
+
+
+class BSeriesRestartButton(BSeriesUpkeepEntity, ButtonEntity):
+    """Restart the camera (reboot.cgi); it drops every connection and comes back by itself."""
+
+    @override
+    async def async_press(self) -> None:
+        """Restart."""
+        await self.coordinator.async_restart()
+
+
+class BSeriesSetClockButton(BSeriesUpkeepEntity, ButtonEntity):
+    """Set the camera's clock and time zone from Home Assistant's now."""
+
+    @override
+    async def async_press(self) -> None:
+        """Set the clock."""
+        await self.coordinator.async_set_clock()

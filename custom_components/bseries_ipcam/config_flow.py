@@ -27,10 +27,12 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import (
+    CONF_KEEP_CLOCK,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
     CONNECT_TIMEOUT,
+    DEFAULT_KEEP_CLOCK,
     DEFAULT_PAN_TILT,
     DEFAULT_PORT,
     DOMAIN,
@@ -94,6 +96,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
             )
         ),
         probatio.Required(CONF_RESTREAM, default=False): BooleanSelector(),
+        probatio.Required(CONF_KEEP_CLOCK, default=DEFAULT_KEEP_CLOCK): BooleanSelector(),
     }
 )
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
@@ -186,7 +189,7 @@ async def _async_read_alias(
 
 
 class BSeriesOptionsFlow(OptionsFlow):
-    """Options: whether the camera pans and tilts, pre-roll for recordings, restream.
+    """Options: pan and tilt, pre-roll for recordings, restream, keeping the camera's clock.
 
     The entry reloads when they change (its update listener, see `__init__`).
     """
@@ -201,6 +204,7 @@ class BSeriesOptionsFlow(OptionsFlow):
                     CONF_PAN_TILT: user_input[CONF_PAN_TILT],
                     CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
                     CONF_RESTREAM: user_input[CONF_RESTREAM],
+                    CONF_KEEP_CLOCK: user_input[CONF_KEEP_CLOCK],
                 }
             )
         secret = restream_secret(entry)

@@ -43,3 +43,7 @@ def entry_title(camera_id: str) -> str:
 CONF_PREROLL_SECONDS: Final = "preroll_seconds"
 CONF_RESTREAM: Final = "restream"
 CONF_RESTREAM_SECRET: Final = "restream_secret"  # noqa: S105 - the key, not a secret
+
+# Options: keep the camera's clock and time zone set from Home Assistant's (issue 20).
+CONF_KEEP_CLOCK: Final = "keep_clock"
+DEFAULT_KEEP_CLOCK: Final = True

@@ -32,6 +32,7 @@ from .protocol.controls import (
     read_alias,
 )
 from .protocol.listeners import Listeners
+from .upkeep import PAN_TILT_KEYS as UPKEEP_PAN_TILT_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,6 +55,7 @@ PAN_TILT_KEYS: Final = frozenset(
         "ptz_center",
         "ptz_preset",
         "ptz_patrol",
+        *UPKEEP_PAN_TILT_KEYS,
     }
 )
 

@@ -105,6 +105,8 @@ class BSeriesCoordinator:
         self._reconnect_task: asyncio.Task[None] | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._shutdown = False
+        # A restart asked from Home Assistant: the session's end is expected, not a fault.
+        self.restart_expected = False
         self.reconnect_attempts = 0
         self.last_error: str | None = None
         self.auth_failed = False
@@ -136,6 +138,10 @@ class BSeriesCoordinator:
         if self._camera is not None:
             await self._camera.set_frame_interval(interval)
         self.async_update_listeners()
+
+    def expect_restart(self, *, expected: bool = True) -> None:
+        """A restart was asked for (or, `expected=False`, failed): the next loss is no fault."""
+        self.restart_expected = expected
 
     @property
     def retry_delay(self) -> float:
@@ -297,12 +303,19 @@ class BSeriesCoordinator:
         # The protocol closes its own sockets when a session ends; only forget it here.
         self._detach()
         self.last_error = str(error) if error is not None else "connection closed"
-        _LOGGER.warning(
-            "Lost the connection to %s at %s (%s); reconnecting in the background",
-            self.config_entry.title,
-            self._address,
-            self.last_error,
-        )
+        if self.restart_expected:
+            _LOGGER.info(
+                "%s at %s is restarting as asked; reconnecting when it is back",
+                self.config_entry.title,
+                self._address,
+            )
+        else:
+            _LOGGER.warning(
+                "Lost the connection to %s at %s (%s); reconnecting in the background",
+                self.config_entry.title,
+                self._address,
+                self.last_error,
+            )
         self._backoff.reset()
         self._async_schedule_reconnect()
         self.async_update_listeners()
@@ -360,6 +373,7 @@ class BSeriesCoordinator:
             _LOGGER.info("Connection to %s at %s restored", self.config_entry.title, self._address)
             self._backoff.reset()
             self.last_error = None
+            self.restart_expected = False
             self.async_update_listeners()
         finally:
             self._reconnect_task = None

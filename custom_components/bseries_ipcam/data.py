@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .media.preroll import Preroll
     from .media.recording import Recorder
     from .talk import TalkEngine
+    from .upkeep import UpkeepCoordinator
 
 
 @dataclass(slots=True)
@@ -31,6 +32,8 @@ class BSeriesRuntimeData:
     recorder: Recorder
     preroll: Preroll | None
     alarm_settings: AlarmSettingsCoordinator
+    # Restart, clock, status LED, speeds and start-up position (get_misc.cgi, get_status.cgi).
+    upkeep: UpkeepCoordinator
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

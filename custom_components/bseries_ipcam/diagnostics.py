@@ -108,5 +108,7 @@ async def async_get_config_entry_diagnostics(
             "last_read_ok": entry.runtime_data.alarm_settings.last_update_success,
             "values": entry.runtime_data.alarm_settings.data,
         },
+        # get_misc.cgi's fields, the clock and get_params.cgi's NTP fields: no secret among them.
+        "upkeep": entry.runtime_data.upkeep.diagnostics(),
     }
     return async_redact_data(diagnostics, TO_REDACT)

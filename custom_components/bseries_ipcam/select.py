@@ -1,4 +1,8 @@
-"""Selects: frame interval, image settings, pan/tilt preset and patrol, alarm settings."""
+"""Selects: frame interval, image settings, pan/tilt preset and patrol, alarm settings, upkeep.
+
+The status LED's options are named for what is sure: `off` (2) and the camera's two blinking
+modes by number (sources disagree on which blinks when; see protocol/upkeep.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from .controls import PATROL_OPTIONS, BSeriesControlsEntity
 from .entity import BSeriesEntity
 from .protocol import FrameInterval
 from .protocol.controls import PRESETS, CameraParam, PowerMode, Resolution
+from .protocol.upkeep import LED_MODE, LED_OFF, PRESET_ON_START
+from .upkeep import BSeriesUpkeepEntity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,6 +37,11 @@ FRAME_INTERVAL_SELECT: Final = SelectEntityDescription(
     entity_category=EntityCategory.CONFIG,
     options=[str(interval.milliseconds) for interval in FrameInterval],
 )
+
+
+def option_named(values: Mapping[str, int], value: int | None) -> str | None:
+    """The option whose camera value is `value` (None for a value without a name)."""
+    return next((option for option, option_value in values.items() if option_value == value), None)
 
 
 async def async_setup_entry(
@@ -59,6 +70,13 @@ async def async_setup_entry(
         BSeriesAlarmSelect(settings, description, description.field)
         for description in ALARM_SELECTS
         if settings.has(description.field) and (controls.pan_tilt or not description.pan_tilt)
+    )
+    # Status LED and go-to-preset-on-start (get_misc.cgi; an administrator account).
+    upkeep = entry.runtime_data.upkeep
+    async_add_entities(
+        BSeriesUpkeepSelect(upkeep, description)
+        for description in UPKEEP_SELECTS
+        if upkeep.has(description.field) and (controls.pan_tilt or not description.pan_tilt)
     )
 
 
@@ -111,7 +129,7 @@ class BSeriesSettingSelect(BSeriesControlsEntity, SelectEntity):
         if settings is None:
             return None
         value = settings.get(self.entity_description.param)
-        return next((k for k, v in self.entity_description.values.items() if v == value), None)
+        return option_named(self.entity_description.values, value)
 
     @override
     async def async_select_option(self, option: str) -> None:
@@ -231,12 +249,64 @@ class BSeriesAlarmSelect(BSeriesAlarmSettingEntity, SelectEntity):
     def current_option(self) -> str | None:
         """The choice the camera holds (None for a value without a name)."""
         value = self.setting
-        for option, option_value in self.entity_description.values.items():
-            if option_value == value:
-                return option
-        return None
+        return option_named(self.entity_description.values, value)
 
     @override
     async def async_select_option(self, option: str) -> None:
         """Store the choice on the camera."""
         await self.coordinator.async_set(self.field, self.entity_description.values[option])
+
+
+# --- upkeep settings with choices (get_misc.cgi) -------------------------------------------------
+
+# ptz_preset_onstart 0: stay where the camera was; 1-16 the saved presets.
+STAY: Final = "stay"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BSeriesUpkeepSelectDescription(SelectEntityDescription):
+    """A get_misc.cgi setting with named choices: its field and each choice's value, in order."""
+
+    field: str
+    values: dict[str, int]
+    pan_tilt: bool = False
+
+
+UPKEEP_SELECTS: tuple[BSeriesUpkeepSelectDescription, ...] = (
+    BSeriesUpkeepSelectDescription(
+        key="status_led",
+        translation_key="status_led",
+        entity_category=EntityCategory.CONFIG,
+        options=["mode_0", "mode_1", "off"],
+        field=LED_MODE,
+        values={"mode_0": 0, "mode_1": 1, "off": LED_OFF},
+    ),
+    BSeriesUpkeepSelectDescription(
+        key="preset_on_start",
+        translation_key="preset_on_start",
+        entity_category=EntityCategory.CONFIG,
+        options=[STAY, *(str(n) for n in PRESETS)],
+        field=PRESET_ON_START,
+        values={STAY: 0, **{str(n): n for n in PRESETS}},
+        pan_tilt=True,
+    ),
+)
+
+
+class BSeriesUpkeepSelect(BSeriesUpkeepEntity, SelectEntity):
+    """The status LED's mode, or where the camera goes at start."""
+
+    entity_description: BSeriesUpkeepSelectDescription
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        """The choice the camera holds (None for a value without a name)."""
+        value = self.coordinator.value(self.entity_description.field)
+        return option_named(self.entity_description.values, value)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        """Store the choice on the camera."""
+        description = self.entity_description
+        await self.coordinator.async_set({description.field: description.values[option]})

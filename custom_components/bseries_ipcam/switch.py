@@ -24,6 +24,8 @@ from .alarm_settings import (
 )
 from .controls import BSeriesControlsEntity
 from .protocol.controls import FLIP_BIT, MIRROR_BIT, CameraParam
+from .protocol.upkeep import CENTER_ON_START
+from .upkeep import BSeriesUpkeepEntity
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -74,6 +76,9 @@ async def async_setup_entry(
         for description in ALARM_SWITCHES
         if settings.has(description.field)
     )
+    upkeep = entry.runtime_data.upkeep
+    if controls.pan_tilt and upkeep.has(CENTER_ON_START):
+        async_add_entities([BSeriesCenterOnStartSwitch(upkeep, CENTER_ON_START_SWITCH)])
 
 
 class BSeriesFlipSwitch(BSeriesControlsEntity, SwitchEntity):
@@ -196,3 +201,33 @@ class BSeriesAlarmSwitch(BSeriesAlarmSettingEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Disarm (switch off) on the camera."""
         await self.coordinator.async_set(self.field, 0)
+
+
+# --- start-up position (get_misc.cgi) ------------------------------------------------------------
+
+CENTER_ON_START_SWITCH: Final = SwitchEntityDescription(
+    key="center_on_start",
+    translation_key="center_on_start",
+    entity_category=EntityCategory.CONFIG,
+)
+
+
+class BSeriesCenterOnStartSwitch(BSeriesUpkeepEntity, SwitchEntity):
+    """On while the camera swings to the center after every start (ptz_center_onstart)."""
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether the camera centers at start."""
+        value = self.coordinator.value(CENTER_ON_START)
+        return None if value is None else value == 1
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Center at every start."""
+        await self.coordinator.async_set({CENTER_ON_START: 1})
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stay where it was."""
+        await self.coordinator.async_set({CENTER_ON_START: 0})

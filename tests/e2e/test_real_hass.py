@@ -315,6 +315,20 @@ async def test_camera_restart_recovers_without_any_action(
     assert body[:2] == b"\xff\xd8"
 
 
+async def test_restart_button_restarts_the_camera_and_everything_comes_back(
+    api: HassApi, stack: Stack, entities: Entities
+) -> None:
+    """The restart button: the camera goes away and comes back; logged once each way, at info."""
+    restart = (await api.entity_ids(DOMAIN))[f"{CAMERA_ID}_restart"]
+    await api.call_service("button", "press", {"entity_id": restart})
+    await api.wait_for_state(entities.connectivity, "off", within=30)
+    await api.wait_for_state(entities.connectivity, "on", within=60)
+    await api.wait_for_state(entities.camera, lambda state: state not in {None, "unavailable"})
+    await api.wait_for_state(restart, lambda state: state not in {None, "unavailable"})
+    going = [line for line in stack.hass.log_lines("INFO") if "restarting as asked" in line]
+    assert len(going) == 1, going
+
+
 async def test_nothing_went_wrong_in_the_log(api: HassApi, stack: Stack) -> None:
     """No error in Home Assistant's log, and no warning from the integration but the lost camera."""
     errors = stack.hass.log_lines("ERROR", "CRITICAL")

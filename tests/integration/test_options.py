@@ -1,4 +1,4 @@
-"""The options flow: pre-roll seconds and restream; the entry reloads with them."""
+"""The options flow: pre-roll seconds, restream, keeping the clock; the entry reloads with them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
 
-from custom_components.bseries_ipcam.const import CONF_PAN_TILT, CONF_PREROLL_SECONDS, CONF_RESTREAM
+from custom_components.bseries_ipcam.const import (
+    CONF_KEEP_CLOCK,
+    CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
+)
 
 from .helpers import wait_until
 
@@ -36,11 +41,12 @@ async def test_options_turn_preroll_on_and_off(
         result["flow_id"], {CONF_PREROLL_SECONDS: 5.0, CONF_RESTREAM: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # The camera still pans and tilts: that option keeps its default.
+    # The camera still pans and tilts and its clock is kept: those options keep their default.
     assert loaded_entry.options == {
         CONF_PAN_TILT: True,
         CONF_PREROLL_SECONDS: 5,
         CONF_RESTREAM: True,
+        CONF_KEEP_CLOCK: True,
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
@@ -59,3 +65,16 @@ async def test_options_turn_preroll_on_and_off(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert _preroll(loaded_entry) is None
+
+
+async def test_options_turn_keeping_the_clock_off(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PREROLL_SECONDS: 0, CONF_RESTREAM: False, CONF_KEEP_CLOCK: False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options[CONF_KEEP_CLOCK] is False
+    await hass.async_block_till_done()
+    assert loaded_entry.runtime_data.upkeep.diagnostics()["keep_clock"] is False

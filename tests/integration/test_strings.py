@@ -63,6 +63,7 @@ def test_every_key_in_use_is_translated() -> None:
         "button",
         "number",
         "switch",
+        "sensor",
     ):
         source = (PACKAGE / f"{platform}.py").read_text()
         entities = set(re.findall(r'translation_key[=:]\s*"(\w+)"', source))

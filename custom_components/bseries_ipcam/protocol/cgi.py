@@ -112,6 +112,38 @@ class CgiClient:
         else:
             await self.call("decoder_control.cgi", command=command)
 
+    async def get_misc(self) -> dict[str, str]:
+        """`get_misc.cgi`: LED mode, pan/tilt and patrol speeds, patrol rounds, start-up position.
+
+        `CgiNotFoundError` on firmware without it.
+        """
+        return await self.get("get_misc.cgi")
+
+    async def set_misc(self, **values: int) -> None:
+        """`set_misc.cgi?<field>=<value>...`: change some of `get_misc.cgi`'s fields."""
+        await self.call("set_misc.cgi", **values)
+
+    async def get_status(self) -> dict[str, str]:
+        """`get_status.cgi`: id, firmware, alias, camera time (`now`) and time zone (`tz`)."""
+        return await self.get("get_status.cgi")
+
+    async def set_datetime(
+        self, *, now: int, tz: int, ntp_enable: bool, ntp_server: str, daylight_saving: bool
+    ) -> None:
+        """`set_datetime.cgi`: the camera's clock (UTC seconds), `tz` (seconds WEST of UTC), NTP."""
+        await self.call(
+            "set_datetime.cgi",
+            now=now,
+            tz=tz,
+            ntp_enable=int(ntp_enable),
+            ntp_svr=ntp_server,
+            daylight_saving_time=int(daylight_saving),
+        )
+
+    async def reboot(self) -> None:
+        """`reboot.cgi`: restart the camera; it drops every connection, maybe before it answers."""
+        await self.call("reboot.cgi")
+
     # --- generic calls -----------------------------------------------------------------------
 
     async def get(
@@ -213,6 +245,9 @@ class CgiClient:
                 data += chunk
         finally:
             writer.close()
+        if not data:
+            # Closed without a byte, as a camera that goes away (reboot.cgi) may do.
+            raise ConnectionClosedError(f"{target.partition('?')[0]}: closed without a reply")
         return parse_http_reply(bytes(data[: MAX_REPLY_BYTES + 1]))
 
 
