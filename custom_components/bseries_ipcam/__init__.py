@@ -20,6 +20,7 @@ from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
+from .media.stream_source import async_release_stream_source
 from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -118,4 +119,7 @@ async def _async_options_updated(
 
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:
     """Remove the entities; the coordinator's shutdown then closes the session."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await async_release_stream_source(hass, entry)
+    return True

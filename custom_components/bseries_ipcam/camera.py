@@ -17,6 +17,7 @@ from .entity import BSeriesEntity
 from .errors import BSeriesIntegrationError, translate_errors, translated_error
 from .media.feed import BOUNDARY
 from .media.recording import default_path
+from .media.stream_source import async_stream_source
 from .protocol import BSeriesError, FrameInterval
 from .protocol.controls import Direction
 
@@ -158,6 +159,15 @@ class BSeriesCamera(BSeriesEntity, Camera):
             finally:
                 remove()
         return response
+
+    @override
+    async def stream_source(self) -> str | None:
+        """A URL ffmpeg reads: the shared video (and sound) from the integration's loopback server.
+
+        Without the STREAM feature, so the frontend keeps showing MJPEG; HomeKit, `camera.record`
+        and `camera.play_stream` use it. Nothing runs until a reader opens it.
+        """
+        return await async_stream_source(self.hass, self.coordinator.config_entry)
 
     async def async_set_frame_interval(self, interval: int) -> None:
         """Service action: choose the time between frames, in ms."""

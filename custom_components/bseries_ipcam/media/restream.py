@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+from functools import partial
 import hmac
 import secrets
 from typing import TYPE_CHECKING, Final
@@ -36,6 +37,8 @@ from .matroska import MatroskaWriter, jpeg_size
 from .preroll import ticks_after
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
 
     from ..data import BSeriesConfigEntry
@@ -124,7 +127,7 @@ class RestreamView(HomeAssistantView):
             return web.Response(status=401, headers={hdrs.WWW_AUTHENTICATE: CHALLENGE})
         if not restream_enabled(entry) or kind not in ("mjpeg", "mkv"):
             return web.Response(status=404)
-        stream = _Stream(entry, secret)
+        stream = RestreamStream(entry, partial(_secret_unchanged, entry, secret))
         try:
             if kind == "mjpeg":
                 return await stream.mjpeg(request)
@@ -133,21 +136,27 @@ class RestreamView(HomeAssistantView):
             return web.Response(status=503, text=f"No video: {err}\n")
 
 
-class _Stream:
-    """One NVR client's stream."""
+def _secret_unchanged(entry: BSeriesConfigEntry, secret: str) -> bool:
+    # The button replaces the secret: streams opened with the old one end.
+    return entry.data.get(CONF_RESTREAM_SECRET) == secret
 
-    def __init__(self, entry: BSeriesConfigEntry, secret: str) -> None:
+
+class RestreamStream:
+    """One client's stream of the shared feeds (an NVR here, the stream source's readers too).
+
+    `still_authorized` is asked at every frame; the stream ends once it says no.
+    """
+
+    def __init__(self, entry: BSeriesConfigEntry, still_authorized: Callable[[], bool]) -> None:
+        """A stream of `entry`'s camera for as long as `still_authorized()`."""
         self.entry = entry
-        self.secret = secret
+        self.still_authorized = still_authorized
         self.loop = asyncio.get_running_loop()
         self.ended: asyncio.Future[None] = self.loop.create_future()
         self.last_frame = self.loop.time()
 
-    def still_authorized(self) -> bool:
-        # The button replaces the secret: streams opened with the old one end.
-        return self.entry.data.get(CONF_RESTREAM_SECRET) == self.secret
-
     def end(self) -> None:
+        """End the stream (its handler returns)."""
         if not self.ended.done():
             self.ended.set_result(None)
 

@@ -1,0 +1,171 @@
+"""The cameras' stream source: a loopback-only HTTP server that ffmpeg (and PyAV) can read.
+
+Everything Home Assistant does with a camera beyond the browser's MJPEG (HomeKit, `camera.record`,
+`camera.play_stream`, go2rtc, the `stream` component) starts from `Camera.stream_source()`, a URL
+that ffmpeg opens. HA's own HTTP server cannot be that URL on every installation: it may be
+HTTPS-only, bound to another address, behind `ip_ban`, or behind a base URL. So the integration
+runs a small server of its own, shared by all its cameras, on 127.0.0.1 with a port the system
+chooses. It starts when a stream source is first asked for and stops with Home Assistant (or when
+the last camera is unloaded).
+
+Its paths carry a token drawn at each start (`/<token>/<entry id>/<kind>`): only what HA handed
+the URL to can read it. A request without the right token gets a bare 404 and starts nothing. The
+token is never logged (the server keeps no access log) and is in no diagnostics. Streams opened
+with a token end when the server stops; the next start draws a new token.
+
+Kinds:
+- `mkv`: the shared feeds as the restream's Matroska (the camera's JPEGs and its sound as PCM),
+  nothing encoded: the default source, read by HomeKit's ffmpeg (which encodes anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+from typing import TYPE_CHECKING, Final
+
+from aiohttp import web
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.util.hass_dict import HassKey
+
+from ..const import DOMAIN
+from ..errors import BSeriesIntegrationError
+from .live_audio import loaded_entry
+from .restream import RestreamStream
+
+if TYPE_CHECKING:
+    from homeassistant.core import Event, HomeAssistant
+
+    from ..data import BSeriesConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+LOOPBACK: Final = "127.0.0.1"
+TOKEN_BYTES: Final = 32
+KINDS: Final = ("mkv",)
+# Streams end when the server stops; their handlers then return at once.
+SHUTDOWN_WAIT: Final = 5.0
+
+STREAM_SOURCE_SERVER: Final[HassKey[StreamSourceServer]] = HassKey(f"{DOMAIN}_stream_source")
+
+
+class StreamSourceServer:
+    """The loopback HTTP server behind every camera's `stream_source()` (one per Home Assistant)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Nothing listens until the first `async_url`."""
+        self.hass = hass
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+        self._token = ""
+        self._lock = asyncio.Lock()
+        self._streams: set[RestreamStream] = set()
+        self.requests = 0
+        self.refused = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the server listens now."""
+        return self._runner is not None
+
+    @property
+    def readers(self) -> int:
+        """Streams being read now."""
+        return len(self._streams)
+
+    async def async_url(self, entry_id: str, kind: str) -> str:
+        """The URL of a camera's stream of `kind`; the server starts if it is not running."""
+        if kind not in KINDS:
+            raise ValueError(kind)
+        async with self._lock:
+            if self._runner is None:
+                await self._start()
+        return f"http://{LOOPBACK}:{self._port}/{self._token}/{entry_id}/{kind}"
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{token}/{entry_id}/{kind}", self._handle)
+        # No access log: the paths hold the token.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_WAIT)
+        await runner.setup()
+        site = web.TCPSite(runner, LOOPBACK, 0)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._token = secrets.token_urlsafe(TOKEN_BYTES)
+        self._port = int(runner.addresses[0][1])
+        self._runner = runner
+        _LOGGER.debug("Stream source server listening on %s port %d", LOOPBACK, self._port)
+
+    async def async_stop(self) -> None:
+        """Stop listening and end every stream; a later `async_url` starts anew (new token)."""
+        async with self._lock:
+            runner, self._runner = self._runner, None
+            self._token = ""
+            for stream in list(self._streams):
+                stream.end()
+            if runner is not None:
+                await runner.cleanup()
+                _LOGGER.debug("Stream source server stopped")
+
+    def _authorized(self, token: str) -> bool:
+        current = self._token
+        return bool(current) and hmac.compare_digest(token.encode(), current.encode())
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+        entry = loaded_entry(self.hass, request.match_info["entry_id"])
+        kind = request.match_info["kind"]
+        if not self._authorized(token) or entry is None or kind not in KINDS:
+            self.refused += 1
+            return web.Response(status=404)
+        self.requests += 1
+        stream = RestreamStream(entry, lambda: self._authorized(token))
+        self._streams.add(stream)
+        try:
+            return await self._serve(stream, request)
+        except BSeriesIntegrationError as err:
+            return web.Response(status=503, text=f"No video: {err}\n")
+        finally:
+            self._streams.discard(stream)
+
+    async def _serve(self, stream: RestreamStream, request: web.Request) -> web.StreamResponse:
+        return await stream.matroska(request)
+
+
+def stream_source_server(hass: HomeAssistant) -> StreamSourceServer:
+    """The stream source server of `hass` (made on first use; it stops with Home Assistant)."""
+    server = hass.data.get(STREAM_SOURCE_SERVER)
+    if server is None:
+        server = hass.data[STREAM_SOURCE_SERVER] = StreamSourceServer(hass)
+
+        async def stop(_: Event) -> None:
+            await server.async_stop()
+
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+    return server
+
+
+async def async_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> str:
+    """The URL `Camera.stream_source()` gives for `entry`'s camera."""
+    return await stream_source_server(hass).async_url(entry.entry_id, "mkv")
+
+
+async def async_release_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
+    """`entry` is unloading: stop the server when no other camera of the integration is loaded."""
+    server = hass.data.get(STREAM_SOURCE_SERVER)
+    if server is None:
+        return
+    others = [
+        other
+        for other in hass.config_entries.async_loaded_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ]
+    if not others:
+        with contextlib.suppress(OSError):
+            await server.async_stop()
