@@ -5,16 +5,18 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.const import Platform
 import probatio
 
 from .alarm_settings import AlarmSettingsCoordinator
-from .const import CONF_PREROLL_SECONDS, DOMAIN
+from .const import CONF_H264_STREAM, CONF_PREROLL_SECONDS, DOMAIN
 from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
 from .media.audio_feed import AudioFeed
+from .media.encoder import H264Encoder
 from .media.feed import VideoFeed
 from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
@@ -90,6 +92,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     # leave the camera usable; their entities are then not created.
     alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
     await alarm_settings.async_refresh()
+    encoder = None
+    if entry.options.get(CONF_H264_STREAM, False):
+        encoder = H264Encoder(get_ffmpeg_manager(hass).binary, feed, audio, name=entry.title)
+        entry.async_on_unload(encoder.close)
     entry.runtime_data = BSeriesRuntimeData(
         coordinator=coordinator,
         feed=feed,
@@ -99,6 +105,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         recorder=recorder,
         preroll=preroll,
         alarm_settings=alarm_settings,
+        encoder=encoder,
     )
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from aiohttp import hdrs, web
 from homeassistant.components.camera import Camera
+from homeassistant.components.camera.const import CameraEntityFeature
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
@@ -75,6 +76,9 @@ class BSeriesCamera(BSeriesEntity, Camera):
         self.alarm_settings = alarm_settings
         self._attr_brand = coordinator.device_info.get("manufacturer")
         self._attr_model = coordinator.device_info.get("model")
+        if coordinator.config_entry.runtime_data.encoder is not None:
+            # HLS and WebRTC in the frontend, preload, casting: HA's stream needs H.264.
+            self._attr_supported_features = CameraEntityFeature.STREAM
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -162,10 +166,11 @@ class BSeriesCamera(BSeriesEntity, Camera):
 
     @override
     async def stream_source(self) -> str | None:
-        """A URL ffmpeg reads: the shared video (and sound) from the integration's loopback server.
+        """A URL ffmpeg reads, on the integration's loopback server; nothing runs until read.
 
-        Without the STREAM feature, so the frontend keeps showing MJPEG; HomeKit, `camera.record`
-        and `camera.play_stream` use it. Nothing runs until a reader opens it.
+        By default the shared MJPEG and sound as they are, without the STREAM feature (the
+        frontend keeps showing MJPEG; HomeKit Bridge encodes it). With the `h264_stream` option
+        the camera's H.264 + AAC MPEG-TS, and the STREAM feature.
         """
         return await async_stream_source(self.hass, self.coordinator.config_entry)
 

@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import (
+    CONF_H264_STREAM,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -94,6 +95,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
             )
         ),
         probatio.Required(CONF_RESTREAM, default=False): BooleanSelector(),
+        probatio.Required(CONF_H264_STREAM, default=False): BooleanSelector(),
     }
 )
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
@@ -201,6 +203,7 @@ class BSeriesOptionsFlow(OptionsFlow):
                     CONF_PAN_TILT: user_input[CONF_PAN_TILT],
                     CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
                     CONF_RESTREAM: user_input[CONF_RESTREAM],
+                    CONF_H264_STREAM: user_input[CONF_H264_STREAM],
                 }
             )
         secret = restream_secret(entry)

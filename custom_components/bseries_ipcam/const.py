@@ -43,3 +43,5 @@ def entry_title(camera_id: str) -> str:
 CONF_PREROLL_SECONDS: Final = "preroll_seconds"
 CONF_RESTREAM: Final = "restream"
 CONF_RESTREAM_SECRET: Final = "restream_secret"  # noqa: S105 - the key, not a secret
+# Option: one H.264 encoder per camera, giving it the STREAM feature (HLS, WebRTC, casting).
+CONF_H264_STREAM: Final = "h264_stream"

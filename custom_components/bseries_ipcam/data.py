@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .media.audio_feed import AudioFeed
+    from .media.encoder import H264Encoder
     from .media.feed import VideoFeed
     from .media.preroll import Preroll
     from .media.recording import Recorder
@@ -31,6 +32,8 @@ class BSeriesRuntimeData:
     recorder: Recorder
     preroll: Preroll | None
     alarm_settings: AlarmSettingsCoordinator
+    # The H.264 stream (the `h264_stream` option); None without it.
+    encoder: H264Encoder | None = None
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.components.camera.const import CameraEntityFeature
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
 
-from custom_components.bseries_ipcam.const import CONF_PAN_TILT, CONF_PREROLL_SECONDS, CONF_RESTREAM
+from custom_components.bseries_ipcam.const import (
+    CONF_H264_STREAM,
+    CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
+)
 
 from .helpers import wait_until
 
@@ -41,6 +47,7 @@ async def test_options_turn_preroll_on_and_off(
         CONF_PAN_TILT: True,
         CONF_PREROLL_SECONDS: 5,
         CONF_RESTREAM: True,
+        CONF_H264_STREAM: False,
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
@@ -59,3 +66,29 @@ async def test_options_turn_preroll_on_and_off(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert _preroll(loaded_entry) is None
+
+
+async def test_h264_stream_option_gives_the_stream_feature(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Off by default; on, the camera gets an encoder (idle until read) and STREAM."""
+    camera = f"camera.b_series_camera_{loaded_entry.unique_id.lower()}"
+    state = hass.states.get(camera)
+    assert state is not None
+    assert not state.attributes["supported_features"] & CameraEntityFeature.STREAM
+    assert loaded_entry.runtime_data.encoder is None
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_H264_STREAM: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options[CONF_H264_STREAM] is True
+    await hass.async_block_till_done()
+    encoder = loaded_entry.runtime_data.encoder
+    assert encoder is not None
+    assert not encoder.running
+    state = hass.states.get(camera)
+    assert state is not None
+    assert state.attributes["supported_features"] & CameraEntityFeature.STREAM
+    # Nothing is encoded, and the camera sends nothing, until a reader comes.
+    assert simulator.stats.av_connections_accepted == 0

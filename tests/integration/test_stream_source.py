@@ -139,17 +139,20 @@ async def test_requests_without_the_token_get_404_and_start_nothing(
     """A wrong or missing token: 404, no video; the token is in no log and no diagnostics."""
     caplog.set_level("DEBUG")
     source = yarl.URL(await camera.async_get_stream_source(hass, CAMERA) or "")
-    token = source.parts[1]
-    base = source.with_path("/")
+    token = source.query["auth"]
+    base = source.with_path("/").with_query(None)
+    entry_id = loaded_entry.entry_id
     async with aiohttp.ClientSession() as session:
         for path in (
-            f"/{'x' * len(token)}/{loaded_entry.entry_id}/mkv",
-            f"/{loaded_entry.entry_id}/mkv",
-            f"/{token}/not-an-entry/mkv",
-            f"/{token}/{loaded_entry.entry_id}/mjpeg",
+            f"/{entry_id}/mkv?auth={'x' * len(token)}",
+            f"/{entry_id}/mkv",
+            f"/{entry_id}/mkv?token={token}",
+            f"/not-an-entry/mkv?auth={token}",
+            f"/{entry_id}/mjpeg?auth={token}",
+            f"/{token}/{entry_id}/mkv",
             "/",
         ):
-            async with session.get(base.join(yarl.URL(path.lstrip("/")))) as response:
+            async with session.get(str(base) + path.lstrip("/")) as response:
                 assert response.status == HTTPStatus.NOT_FOUND, path
                 assert len(await response.read()) < 100  # a bare 404, no stream
     assert simulator.stats.av_connections_accepted == 0
@@ -189,7 +192,7 @@ async def test_new_token_per_start_and_streams_end_at_stop(
         second = await camera.async_get_stream_source(hass, CAMERA)
         assert second is not None
         assert second != first
-        assert yarl.URL(second).parts[1] != yarl.URL(first).parts[1]
+        assert yarl.URL(second).query["auth"] != yarl.URL(first).query["auth"]
         # The old port is closed (or, if reused, the old token is unknown there).
         with contextlib.suppress(aiohttp.ClientConnectionError):
             async with session.get(first) as old:

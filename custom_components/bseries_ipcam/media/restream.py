@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from ..data import BSeriesConfigEntry
     from .audio_feed import AudioChunk
+    from .encoder import H264Encoder
     from .feed import FeedFrame
 
 RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
@@ -273,6 +274,44 @@ class RestreamStream:
             finally:
                 for step in reversed(undo):
                     step()
+        return response
+
+    async def mpegts(self, request: web.Request, encoder: H264Encoder) -> web.StreamResponse:
+        """The camera's H.264 + AAC stream in MPEG-TS, from its one shared encoder."""
+        response = web.StreamResponse()
+        response.content_type = "video/mp2t"
+        await response.prepare(request)
+        transport = request.transport
+        if transport is None:  # pragma: no cover - the client left before the stream began
+            return response
+        chunks: list[bytes] = []
+        ready = asyncio.Event()
+        # A client that stalls loses whole chunks; its demuxer resynchronises on the next packet.
+        skipping = False
+
+        def push(data: bytes | None) -> None:
+            nonlocal skipping
+            if data is None or transport.is_closing() or not self.still_authorized():
+                self.end()
+                return
+            self.last_frame = self.loop.time()
+            if transport.get_write_buffer_size() > SLOW_CLIENT_BUFFER:
+                skipping = True
+                return
+            skipping = False
+            chunks.append(data)
+            ready.set()
+
+        close = encoder.open_reader(push)
+        try:
+            writing = asyncio.create_task(self._write_parts(response, chunks, ready))
+            try:
+                await self._run(transport)
+            finally:
+                writing.cancel()
+                await asyncio.wait((writing,))
+        finally:
+            close()
         return response
 
 

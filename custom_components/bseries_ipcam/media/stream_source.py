@@ -8,14 +8,17 @@ runs a small server of its own, shared by all its cameras, on 127.0.0.1 with a p
 chooses. It starts when a stream source is first asked for and stops with Home Assistant (or when
 the last camera is unloaded).
 
-Its paths carry a token drawn at each start (`/<token>/<entry id>/<kind>`): only what HA handed
-the URL to can read it. A request without the right token gets a bare 404 and starts nothing. The
-token is never logged (the server keeps no access log) and is in no diagnostics. Streams opened
+Its URLs carry a token drawn at each start (`/<entry id>/<kind>?auth=<token>`): only what HA
+handed the URL to can read it. A request without the right token gets a bare 404 and starts
+nothing. The token is never logged (the server keeps no access log; HA's `stream` redacts the
+`auth` query parameter in what it logs) and is in no diagnostics. Streams opened
 with a token end when the server stops; the next start draws a new token.
 
 Kinds:
 - `mkv`: the shared feeds as the restream's Matroska (the camera's JPEGs and its sound as PCM),
-  nothing encoded: the default source, read by HomeKit's ffmpeg (which encodes anyway).
+  nothing encoded: the default source, read by HomeKit's ffmpeg (which encodes anyway);
+- `ts`: with the `h264_stream` option, the camera's one H.264 + AAC encoder (`encoder.py`) in
+  MPEG-TS: what HA's `stream`, go2rtc and casting need.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import contextlib
 import hmac
 import logging
 import secrets
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -45,7 +48,9 @@ _LOGGER = logging.getLogger(__name__)
 
 LOOPBACK: Final = "127.0.0.1"
 TOKEN_BYTES: Final = 32
-KINDS: Final = ("mkv",)
+# The query parameter HA's stream component redacts in its logs (`redact_credentials`).
+TOKEN_PARAMETER: Final = "auth"  # noqa: S105 - the parameter's name, not a secret
+KINDS: Final = ("mkv", "ts")
 # Streams end when the server stops; their handlers then return at once.
 SHUTDOWN_WAIT: Final = 5.0
 
@@ -83,11 +88,11 @@ class StreamSourceServer:
         async with self._lock:
             if self._runner is None:
                 await self._start()
-        return f"http://{LOOPBACK}:{self._port}/{self._token}/{entry_id}/{kind}"
+        return f"http://{LOOPBACK}:{self._port}/{entry_id}/{kind}?{TOKEN_PARAMETER}={self._token}"
 
     async def _start(self) -> None:
         app = web.Application()
-        app.router.add_get("/{token}/{entry_id}/{kind}", self._handle)
+        app.router.add_get("/{entry_id}/{kind}", self._handle)
         # No access log: the paths hold the token.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_WAIT)
         await runner.setup()
@@ -118,7 +123,7 @@ class StreamSourceServer:
         return bool(current) and hmac.compare_digest(token.encode(), current.encode())
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        token = request.match_info["token"]
+        token = request.query.get(TOKEN_PARAMETER, "")
         entry = loaded_entry(self.hass, request.match_info["entry_id"])
         kind = request.match_info["kind"]
         if not self._authorized(token) or entry is None or kind not in KINDS:
@@ -135,6 +140,11 @@ class StreamSourceServer:
             self._streams.discard(stream)
 
     async def _serve(self, stream: RestreamStream, request: web.Request) -> web.StreamResponse:
+        if request.match_info["kind"] == "ts":
+            encoder = stream.entry.runtime_data.encoder
+            if encoder is None:
+                return web.Response(status=404)
+            return await stream.mpegts(request, encoder)
         return await stream.matroska(request)
 
 
@@ -152,8 +162,24 @@ def stream_source_server(hass: HomeAssistant) -> StreamSourceServer:
 
 
 async def async_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> str:
-    """The URL `Camera.stream_source()` gives for `entry`'s camera."""
-    return await stream_source_server(hass).async_url(entry.entry_id, "mkv")
+    """The URL `Camera.stream_source()` gives for `entry`'s camera.
+
+    Its H.264 stream with the `h264_stream` option, else its MJPEG (and sound) as they are.
+    """
+    kind = "ts" if entry.runtime_data.encoder is not None else "mkv"
+    return await stream_source_server(hass).async_url(entry.entry_id, kind)
+
+
+def stream_source_diagnostics(hass: HomeAssistant, entry: BSeriesConfigEntry) -> dict[str, Any]:
+    """What `stream_source()` gives and who reads it (never the URL: it holds the token)."""
+    server = hass.data.get(STREAM_SOURCE_SERVER)
+    encoder = entry.runtime_data.encoder
+    return {
+        "source": "h264" if encoder is not None else "mjpeg",
+        "server_running": server is not None and server.running,
+        "server_readers": server.readers if server is not None else 0,
+        "encoder": encoder.diagnostics() if encoder is not None else None,
+    }
 
 
 async def async_release_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
