@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+    from custom_components.bseries_ipcam.media.encoder import H264Encoder
     from custom_components.bseries_ipcam.media.preroll import Preroll
 
     from .helpers import MockConfigEntry
@@ -68,6 +69,11 @@ async def test_options_turn_preroll_on_and_off(
     assert _preroll(loaded_entry) is None
 
 
+def _encoder(entry: MockConfigEntry) -> H264Encoder | None:
+    encoder: H264Encoder | None = entry.runtime_data.encoder
+    return encoder
+
+
 async def test_h264_stream_option_gives_the_stream_feature(
     hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
 ) -> None:
@@ -76,7 +82,7 @@ async def test_h264_stream_option_gives_the_stream_feature(
     state = hass.states.get(camera)
     assert state is not None
     assert not state.attributes["supported_features"] & CameraEntityFeature.STREAM
-    assert loaded_entry.runtime_data.encoder is None
+    assert _encoder(loaded_entry) is None
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_H264_STREAM: True}
@@ -84,7 +90,7 @@ async def test_h264_stream_option_gives_the_stream_feature(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options[CONF_H264_STREAM] is True
     await hass.async_block_till_done()
-    encoder = loaded_entry.runtime_data.encoder
+    encoder = _encoder(loaded_entry)
     assert encoder is not None
     assert not encoder.running
     state = hass.states.get(camera)

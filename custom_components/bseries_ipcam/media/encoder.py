@@ -16,7 +16,7 @@ into H.264 + AAC in MPEG-TS, whatever the number of readers:
   (VAAPI, QSV, V4L2 M2M) or libx264; a hardware encoder that fails later falls back to libx264.
 
 Frames go to ffmpeg as the restream's Matroska (`matroska.MatroskaWriter`) on a `StreamClock`:
-the camera's own timestamps while they advance with the arrival times, arrival times where they
+the camera's own timestamps while they keep time with the arrival times, arrival times once they
 stand still or jump. HA-free: the binary's path is given.
 """
 
@@ -56,7 +56,7 @@ TS_PACKET: Final = 188
 READ_SIZE: Final = TS_PACKET * 64
 # Bytes waiting for ffmpeg's stdin before frames are dropped (it does not keep up): ~10 s of VGA.
 MAX_BACKLOG: Final = 8 * 1024 * 1024
-# Camera and arrival clocks may differ by this much (10 ms ticks) before arrival times win.
+# Camera and arrival clocks may drift apart by this much (10 ms ticks) before arrival times win.
 CLOCK_TOLERANCE: Final = 50
 AAC_RATE: Final = 48000
 PMT_PID: Final = 0x1000
@@ -181,31 +181,30 @@ def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
 class StreamClock:
     """Stream times in 10 ms ticks from zero, strictly increasing per track.
 
-    The camera's timestamps while they advance with the arrival times (within CLOCK_TOLERANCE);
-    the arrival times where they stand still, go back or jump, so that a camera with a frozen
-    or jumping clock still gives a stream that plays at the right speed.
+    The camera's timestamps while they keep time with the arrival times (within
+    CLOCK_TOLERANCE); once they stand still, go back or jump, arrival times for the rest of the
+    run, so that a camera with a frozen or jumping clock still gives a stream that plays at the
+    right speed.
     """
 
     def __init__(self, timestamp: int, arrival: float) -> None:
         """Time zero is camera time `timestamp`, arriving at loop time `arrival`."""
         self._timestamp = timestamp
         self._arrival = arrival
-        self._ticks = 0
         self._last: dict[int, int] = {}
         self.rebased = 0
 
     def ticks(self, track: int, timestamp: int, arrival: float) -> int:
         """The stream time of a frame or chunk of `track` with camera time `timestamp`."""
-        camera = ticks_after(timestamp, self._timestamp)
         elapsed = round((arrival - self._arrival) * 100)
-        if abs(camera - elapsed) <= CLOCK_TOLERANCE and camera >= 0:
-            step = camera
-        else:
-            step = max(elapsed, 0)
-            self.rebased += 1
-        self._timestamp, self._arrival = timestamp, arrival
-        self._ticks += step
-        result = max(self._ticks, self._last.get(track, -1) + 1)
+        result = elapsed
+        if not self.rebased:
+            camera = ticks_after(timestamp, self._timestamp)
+            if camera >= 0 and abs(camera - elapsed) <= CLOCK_TOLERANCE:
+                result = camera
+            else:
+                self.rebased = 1
+        result = max(result, self._last.get(track, -1) + 1)
         self._last[track] = result
         return result
 
