@@ -5,9 +5,11 @@ Home Assistant's `stream` (HLS, `camera.record`, casting), go2rtc (WebRTC), Home
 a camera gets one ffmpeg that turns the shared video and sound (no camera connection of its own)
 into H.264 + AAC in MPEG-TS, whatever the number of readers:
 
-- started by the first reader, stopped `idle_timeout` seconds after the last one left;
-- restarted with a growing delay after a failure (ffmpeg missing, crashing, a frozen camera) while
-  readers remain; a camera that changes its resolution restarts it at once (a clean new stream);
+- a kind of the one on-demand stream shape (`on_demand.OnDemandStream`, its source the video
+  feed): started by the first reader, stopped `idle_timeout` seconds after the last one left,
+  started again with a growing delay after a failure (ffmpeg missing or crashing: a start counts
+  once ffmpeg gives its first packets) while readers remain; a camera that stalls, or changes its
+  resolution, ends the run, and the next starts at once (a clean new stream);
 - a key frame every second, no B-frames, `zerolatency`: a reader joining mid-stream waits at most
   a second for a picture, and frames leave as soon as they are encoded. A new reader is given the
   stream from a key frame on, after the newest PAT and PMT, so that its demuxer starts at once;
@@ -27,25 +29,27 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, override
 
-from ..backoff import Backoff
-from ..errors import BSeriesIntegrationError, FeedUnavailableError
+from ..errors import BSeriesIntegrationError
 from ..protocol import BSeriesError
-from ..protocol.listeners import Listeners
 from .audio_feed import SAMPLE_RATE
+from .feed import VideoFeed
 from .matroska import MatroskaWriter, jpeg_size
+from .on_demand import OnDemandStream
 from .preroll import ticks_after
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .audio_feed import AudioChunk, AudioFeed
-    from .feed import FeedFrame, VideoFeed
+    from .feed import FeedFrame
 
 _LOGGER = logging.getLogger(__name__)
 
 IDLE_TIMEOUT: Final = 10.0
+# A start counts once ffmpeg gives its first packets (a crashing ffmpeg is a failed start).
+FIRST_OUTPUT_WAIT: Final = 20.0
 RESTART_MIN_DELAY: Final = 2.0
 RESTART_MAX_DELAY: Final = 60.0
 FIRST_FRAME_WAIT: Final = 10.0
@@ -209,22 +213,19 @@ class StreamClock:
         return result
 
 
-class _RestartError(Exception):
-    """The encoder must restart now (a new resolution), without counting a failure."""
+class EncoderError(Exception):
+    """ffmpeg failed: its own last words, or what we saw."""
 
 
-class _Reader:
-    """One reader: gets the stream from a key frame on, then every packet as it comes."""
+class H264Encoder(OnDemandStream[bytes, VideoFeed]):
+    """One camera's shared H.264 + AAC MPEG-TS stream, running while it has readers.
 
-    __slots__ = ("started", "write")
+    Items are whole TS packets as ffmpeg gives them; readers (`open_reader`) get them from a key
+    frame on.
+    """
 
-    def __init__(self, write: Callable[[bytes | None], None]) -> None:
-        self.write = write
-        self.started = False
-
-
-class H264Encoder:
-    """One camera's shared H.264 + AAC MPEG-TS stream, running while it has readers."""
+    label = "H.264 encoder"
+    start_errors = (BSeriesError, BSeriesIntegrationError, OSError, EncoderError)
 
     def __init__(
         self,
@@ -236,25 +237,23 @@ class H264Encoder:
         idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         """Encode `video` (and `audio` where the camera has a microphone) with ffmpeg `binary`."""
+        super().__init__(
+            lambda: video,
+            idle_timeout=idle_timeout,
+            name=name,
+            restart_delays=(RESTART_MIN_DELAY, RESTART_MAX_DELAY),
+        )
         self.binary = binary
         self.video = video
         self.audio = audio
-        self.name = name
-        self.idle_timeout = idle_timeout
-        self._loop = asyncio.get_running_loop()
-        self._readers: list[_Reader] = []
-        self._task: asyncio.Task[None] | None = None
-        self._idle_handle: asyncio.TimerHandle | None = None
-        self._backoff = Backoff(RESTART_MIN_DELAY, RESTART_MAX_DELAY)
-        self._closed = False
+        self._run: _Run | None = None
+        # The stop of a run that ended by itself (awaited by the next start and by `close`).
+        self._stopping: asyncio.Task[None] | None = None
         self._pat: bytes | None = None
         self._pmt: bytes | None = None
-        self._listeners: Listeners[[]] = Listeners(_LOGGER)
         self._logged_failure = False
         self._hardware_failures = 0
         self.choice: EncoderChoice | None = None
-        self.running = False
-        self.starts = 0
         self.restarts = 0
         self.last_error: str | None = None
         self.resolution: tuple[int, int] | None = None
@@ -263,9 +262,14 @@ class H264Encoder:
         self.bytes_out = 0
 
     @property
+    def running(self) -> bool:
+        """Whether ffmpeg runs now."""
+        return self.streaming
+
+    @property
     def readers(self) -> int:
         """Readers of the stream now."""
-        return len(self._readers)
+        return self.users
 
     def diagnostics(self) -> dict[str, Any]:
         """The encoder chosen, its readers, its restarts and its last error."""
@@ -285,10 +289,6 @@ class H264Encoder:
             "bytes_out": self.bytes_out,
         }
 
-    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call `listener` when the encoder fails or recovers (`last_error` changes)."""
-        return self._listeners.add(listener)
-
     # --- readers ------------------------------------------------------------------------------
 
     def open_reader(self, write: Callable[[bytes | None], None]) -> Callable[[], None]:
@@ -297,69 +297,99 @@ class H264Encoder:
         Returns the function that ends the reading. `write` runs in the loop and must not block:
         a reader that cannot keep up drops what it cannot take.
         """
-        if self._closed:
-            raise FeedUnavailableError(f"the {self.name} encoder is closed")
-        reader = _Reader(write)
-        self._readers.append(reader)
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
-            self._idle_handle = None
-        if self._task is None or self._task.done():
-            self._task = self._loop.create_task(self._supervise(), name=f"{self.name} encoder")
+        started = False
 
-        def close() -> None:
-            with contextlib.suppress(ValueError):
-                self._readers.remove(reader)
-            if not self._readers and not self._closed and self._idle_handle is None:
-                self._idle_handle = self._loop.call_later(self.idle_timeout, self._on_idle)
+        def gate(data: bytes | None) -> None:
+            nonlocal started
+            if data is None or started:
+                write(data)
+                return
+            start = self._key_frame(data)
+            if start is not None and self._pat is not None and self._pmt is not None:
+                started = True
+                write(b"".join((self._pat, self._pmt, data[start:])))
 
-        return close
+        return self.subscribe(gate)
 
-    def _on_idle(self) -> None:
-        self._idle_handle = None
-        if not self._readers and self._task is not None:
-            self._task.cancel()
+    def _key_frame(self, data: bytes) -> int | None:
+        """The offset of the first packet in `data` where a key frame starts, if any."""
+        for offset in range(0, len(data), TS_PACKET):
+            if (
+                data[offset + 3] & 0x20  # an adaptation field
+                and data[offset + 4] > 0
+                and data[offset + 5] & 0x40  # random access indicator: a key frame starts here
+            ):
+                return offset
+        return None
 
-    async def close(self) -> None:
-        """Stop the encoder and end every reader."""
-        self._closed = True
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
-            self._idle_handle = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for reader in self._readers:
-            reader.write(None)
-        self._readers.clear()
+    def _deliver(self, data: bytes) -> None:
+        """Whole TS packets from ffmpeg: keep the newest PAT and PMT, then to every reader."""
+        self.bytes_out += len(data)
+        for offset in range(0, len(data), TS_PACKET):
+            pid = ((data[offset + 1] & 0x1F) << 8) | data[offset + 2]
+            if pid == 0:
+                self._pat = data[offset : offset + TS_PACKET]
+            elif pid == PMT_PID:
+                self._pmt = data[offset : offset + TS_PACKET]
+        self._emit(data)
 
-    # --- running ------------------------------------------------------------------------------
+    # --- the shape's steps --------------------------------------------------------------------
 
-    async def _choose(self) -> EncoderChoice:
+    @override
+    def _subscribe(self, source: VideoFeed) -> list[Callable[[], None]]:
+        return []  # the run subscribes to the feeds once it has ffmpeg
+
+    @override
+    async def _begin(self, source: VideoFeed) -> None:
+        await self._stopped()
         if self.choice is None:
             self.choice = await probe_encoder(self.binary)
-        return self.choice
-
-    async def _supervise(self) -> None:
+        audio = self.audio if await self.audio.probe() else None
+        run = _Run(self, self.choice, audio)
         try:
-            while self._readers and not self._closed:
-                try:
-                    await self._run_once()
-                except _RestartError as err:
-                    _LOGGER.debug("Restarting the %s encoder: %s", self.name, err)
-                    self.restarts += 1
-                    continue
-                except (OSError, BSeriesError, BSeriesIntegrationError, EncoderError) as err:
-                    self._failed(err)
-                else:
-                    # ffmpeg ended without an error while readers remain: start it again.
-                    self._failed(EncoderError("ffmpeg ended"))
-                if self._readers:
-                    self.restarts += 1
-                    await asyncio.sleep(self._backoff.next())
-        finally:
-            self.running = False
+            await run.start()
+        except BaseException:
+            await run.stop()
+            raise
+        self._run = run
+        self.resolution = run.size
+        self.audio_track = audio is not None
+        self._recovered()
+
+    @override
+    async def _finish(self, source: VideoFeed) -> None:
+        run, self._run = self._run, None
+        if run is not None:
+            await run.stop()
+        await self._stopped()
+
+    async def _stopped(self) -> None:
+        if self._stopping is not None:
+            await asyncio.wait((self._stopping,))
+            self._stopping = None
+
+    @override
+    async def close(self) -> None:
+        """Stop ffmpeg for good; readers get None."""
+        await super().close()
+        await self._stopped()
+
+    @override
+    def _start_failed(self, source: VideoFeed, err: Exception) -> bool:
+        self.restarts += 1
+        self._failed(err)
+        return super()._start_failed(source, err)
+
+    def _run_ended(self, run: _Run, error: Exception | None) -> None:
+        """The run ended by itself (ffmpeg exited, the camera stalled, a new resolution)."""
+        if run is not self._run:
+            return
+        self._run = None
+        self.restarts += 1
+        if error is not None:
+            self._failed(error)
+        self._stopping = self._loop.create_task(run.stop(), name=f"{self.name} encoder stop")
+        self._ended(error)
 
     def _failed(self, err: Exception) -> None:
         message = str(err) or type(err).__name__
@@ -386,8 +416,8 @@ class H264Encoder:
             self._listeners()
 
     def _recovered(self) -> None:
-        self._backoff.reset()
         self._hardware_failures = 0
+        self._set_fault(None)
         if self._logged_failure:
             _LOGGER.info("The H.264 stream of the %s works again", self.name)
             self._logged_failure = False
@@ -395,110 +425,76 @@ class H264Encoder:
             self.last_error = None
             self._listeners()
 
-    async def _run_once(self) -> None:
-        choice = await self._choose()
-        audio = self.audio if await self.audio.probe() else None
-        async with self.video.hold():
-            first = await self.video.next_frame(wait=FIRST_FRAME_WAIT)
-            size = jpeg_size(first.jpeg) or (640, 480)
-            process = await asyncio.create_subprocess_exec(
-                self.binary,
-                *encoder_args(choice, audio=audio is not None),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            run = _Run(self, process, first, size, audio)
-            self.starts += 1
-            self.running = True
-            self.resolution = size
-            self.audio_track = audio is not None
-            self._pat = self._pmt = None
-            for reader in self._readers:
-                reader.started = False
-            try:
-                await run.run()
-            finally:
-                self.running = False
-                self.clock_rebased += run.clock.rebased
-                await run.stop()
-
-    # --- ffmpeg's output, to the readers --------------------------------------------------------
-
-    def _deliver(self, data: bytes) -> None:
-        """Whole TS packets from ffmpeg to the readers.
-
-        Readers that have started get them all; those still waiting get the stream from the
-        first key frame on, after the newest PAT and PMT.
-        """
-        self.bytes_out += len(data)
-        waiting = [reader for reader in self._readers if not reader.started]
-        if waiting:
-            start = self._scan(data)
-            if start is not None and self._pat is not None and self._pmt is not None:
-                head = b"".join((self._pat, self._pmt, data[start:]))
-                for reader in waiting:
-                    reader.started = True
-                    reader.write(head)
-        for reader in self._readers:
-            if reader.started and reader not in waiting:
-                reader.write(data)
-
-    def _scan(self, data: bytes) -> int | None:
-        """Keep the newest PAT and PMT; the offset of the first key frame's packet, if any."""
-        for offset in range(0, len(data), TS_PACKET):
-            packet = data[offset : offset + TS_PACKET]
-            pid = ((packet[1] & 0x1F) << 8) | packet[2]
-            if pid == 0:
-                self._pat = packet
-            elif pid == PMT_PID:
-                self._pmt = packet
-            elif (
-                packet[3] & 0x20  # an adaptation field
-                and packet[4] > 0
-                and packet[5] & 0x40  # random access indicator: a key frame starts here
-                and self._pat is not None
-                and self._pmt is not None
-            ):
-                return offset
-        return None
-
-
-class EncoderError(Exception):
-    """ffmpeg failed: its own last words, or what we saw."""
-
 
 class _Run:
-    """One ffmpeg process: frames and sound in, TS packets out, until it fails or is stopped."""
+    """One ffmpeg process: frames and sound in, TS packets out, until it ends or is stopped."""
 
     def __init__(
-        self,
-        encoder: H264Encoder,
-        process: asyncio.subprocess.Process,
-        first: FeedFrame,
-        size: tuple[int, int],
-        audio: AudioFeed | None,
+        self, encoder: H264Encoder, choice: EncoderChoice, audio: AudioFeed | None
     ) -> None:
         self.encoder = encoder
-        self.process = process
-        self.size = size
+        self.choice = choice
         self.audio = audio
         self.loop = asyncio.get_running_loop()
-        self.clock = StreamClock(first.timestamp, first.received_at)
-        self.mkv = MatroskaWriter(
-            0, width=size[0], height=size[1], audio_rate=SAMPLE_RATE if audio else None
-        )
+        self.process: asyncio.subprocess.Process | None = None
+        self.size = (0, 0)
+        self.clock: StreamClock | None = None
+        self.mkv: MatroskaWriter | None = None
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.backlog = 0
         self.dropped = 0
         self.last_frame_at = self.loop.time()
-        self.restart: str | None = None
-        self.ended = asyncio.Event()
         self.stderr_tail = bytearray()
         self.undo: list[Callable[[], None]] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.first_output = asyncio.Event()
+        self.stopped = False
+
+    async def start(self) -> None:
+        """Hold the feeds, start ffmpeg; returns once it gave its first packets."""
+        video = self.encoder.video
+        self.undo.append(video.subscribe(self.on_frame))
+        first = await video.next_frame(wait=FIRST_FRAME_WAIT)
+        self.size = jpeg_size(first.jpeg) or (640, 480)
+        self.clock = StreamClock(first.timestamp, first.received_at)
+        self.mkv = MatroskaWriter(
+            0,
+            width=self.size[0],
+            height=self.size[1],
+            audio_rate=SAMPLE_RATE if self.audio is not None else None,
+        )
+        self.process = process = await asyncio.create_subprocess_exec(
+            self.encoder.binary,
+            *encoder_args(self.choice, audio=self.audio is not None),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdin is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
         self._put(self.mkv.header())
         self._put(self.mkv.video(0, first.jpeg))
+        if self.audio is not None:
+            with contextlib.suppress(BSeriesIntegrationError):
+                self.undo.append(self.audio.subscribe(self.on_chunk))
+        writing = asyncio.create_task(self._write(process.stdin))
+        reading = asyncio.create_task(self._read(process.stdout))
+        self.tasks = [
+            writing,
+            reading,
+            asyncio.create_task(_read_tail(process.stderr, self.stderr_tail)),
+        ]
+        output = asyncio.create_task(self.first_output.wait())
+        try:
+            await asyncio.wait(
+                (output, reading), timeout=FIRST_OUTPUT_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            output.cancel()
+        if not self.first_output.is_set():
+            raise EncoderError(await self._last_words())
+        self.tasks.append(asyncio.create_task(self._watch()))
 
     def _put(self, data: bytes) -> None:
         if self.backlog + len(data) > MAX_BACKLOG:
@@ -508,72 +504,60 @@ class _Run:
         self.queue.put_nowait(data)
 
     def on_frame(self, frame: FeedFrame | None) -> None:
+        if self.stopped or self.mkv is None or self.clock is None:
+            return
         if frame is None:
-            self.ended.set()
+            self._end(EncoderError("the video feed closed"))
             return
         self.last_frame_at = frame.received_at
         size = jpeg_size(frame.jpeg)
         if size is not None and size != self.size:
-            self.restart = f"the picture changed from {self.size} to {size}"
-            self.ended.set()
+            _LOGGER.debug("The picture of the %s changed to %s", self.encoder.name, size)
+            self._end(None)
             return
         ticks = self.clock.ticks(1, frame.timestamp, frame.received_at)
         self._put(self.mkv.video(ticks, frame.jpeg))
 
     def on_chunk(self, chunk: AudioChunk | None) -> None:
-        if chunk is None:
+        if chunk is None or self.stopped or self.mkv is None or self.clock is None:
             return
         ticks = self.clock.ticks(2, chunk.timestamp, self.loop.time())
         self._put(self.mkv.audio(ticks, chunk.pcm))
 
-    async def run(self) -> None:
-        encoder = self.encoder
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        assert self.process.stderr is not None
-        self.tasks = tasks = [
-            asyncio.create_task(self._write(self.process.stdin)),
-            asyncio.create_task(self._read(self.process.stdout)),
-            asyncio.create_task(_read_tail(self.process.stderr, self.stderr_tail)),
-        ]
-        self.undo.append(encoder.video.add_sink(self.on_frame))
-        if self.audio is not None:
-            with contextlib.suppress(BSeriesIntegrationError):
-                self.audio.acquire()
-                self.undo.append(self.audio.release)
-                self.undo.append(self.audio.add_sink(self.on_chunk))
-        ended = asyncio.create_task(self.ended.wait())
-        try:
-            while not self.ended.is_set():
-                await asyncio.wait(
-                    (ended, tasks[0], tasks[1]), timeout=1.0, return_when=asyncio.FIRST_COMPLETED
-                )
-                if tasks[1].done() or tasks[0].done():
-                    break
-                if self.loop.time() - self.last_frame_at > FRAME_STALL:
-                    raise EncoderError("no video from the camera")
-        finally:
-            ended.cancel()
-            for step in reversed(self.undo):
-                step()
-            self.undo.clear()
-        if self.restart is not None:
-            raise _RestartError(self.restart)
-        if not self.ended.is_set() or tasks[1].done():
-            await asyncio.wait((tasks[2],), timeout=2.0)
-            code = await self._exit_code()
-            lines = [
-                line.strip() for line in self.stderr_tail.decode(errors="replace").splitlines()
-            ]
-            kept = [line for line in lines if line][-2:]
-            raise EncoderError("; ".join(kept) or f"ffmpeg exited with code {code}")
-        raise EncoderError("the video feed closed")
+    def _stopping(self) -> bool:
+        # A method, not the attribute: `stop` sets it while this run's tasks wait.
+        return self.stopped
 
-    async def _exit_code(self) -> int | None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                return await self.process.wait()
-        return self.process.returncode
+    def _end(self, error: Exception | None) -> None:
+        if not self.stopped:
+            self.encoder._run_ended(self, error)  # noqa: SLF001 - the run belongs to its encoder
+
+    async def _watch(self) -> None:
+        """End the run when ffmpeg stops, or the camera sends nothing for a long time."""
+        writing, reading = self.tasks[0], self.tasks[1]
+        while not self.stopped:
+            await asyncio.wait((writing, reading), timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            if self._stopping():
+                return
+            if writing.done() or reading.done():
+                self._end(EncoderError(await self._last_words()))
+                return
+            if self.loop.time() - self.last_frame_at > FRAME_STALL:
+                self._end(EncoderError("no video from the camera"))
+                return
+
+    async def _last_words(self) -> str:
+        process = self.process
+        code = None
+        if process is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    code = await process.wait()
+            if len(self.tasks) > 2:
+                await asyncio.wait((self.tasks[2],), timeout=2.0)
+        lines = [line.strip() for line in self.stderr_tail.decode(errors="replace").splitlines()]
+        kept = [line for line in lines if line][-2:]
+        return "; ".join(kept) or f"ffmpeg exited with code {code}"
 
     async def _write(self, stdin: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError):
@@ -584,12 +568,10 @@ class _Run:
 
     async def _read(self, stdout: asyncio.StreamReader) -> None:
         rest = b""
-        first = True
         while chunk := await stdout.read(READ_SIZE):
-            if first:
-                # Encoded output: the camera, ffmpeg and the encoder work.
-                self.encoder._recovered()  # noqa: SLF001 - the run belongs to its encoder
-                first = False
+            if self.stopped:
+                return
+            self.first_output.set()
             data = rest + chunk
             whole = len(data) - len(data) % TS_PACKET
             rest = data[whole:]
@@ -597,18 +579,25 @@ class _Run:
                 self.encoder._deliver(data[:whole])  # noqa: SLF001
 
     async def stop(self) -> None:
-        """End ffmpeg (at once: nobody waits for the rest of its output)."""
+        """Let go of the feeds and end ffmpeg (at once: nobody waits for its last packets)."""
+        if not self.stopped and self.clock is not None:
+            self.encoder.clock_rebased += self.clock.rebased
+        self.stopped = True
         for step in reversed(self.undo):
             step()
         self.undo.clear()
-        if self.process.returncode is None:
+        process = self.process
+        if process is not None and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-        await asyncio.shield(self.process.wait())
-        for task in self.tasks:
+                process.kill()
+        if process is not None:
+            await asyncio.shield(process.wait())
+        current = asyncio.current_task()
+        tasks = [task for task in self.tasks if task is not current]
+        for task in tasks:
             task.cancel()
-        if self.tasks:
-            await asyncio.wait(self.tasks)
+        if tasks:
+            await asyncio.wait(tasks)
 
 
 async def _read_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:

@@ -1,12 +1,15 @@
 """Restream: the camera for NVRs (go2rtc, Frigate, Blue Iris, iSpy) from the integration's connection.
 
-Opt-in per camera (options flow). Two endpoints, both fed by the shared feeds, so an NVR costs the
-camera no connection of its own:
+Opt-in per camera (options flow). Two endpoints (three with the `h264_stream` option), all fed by
+the shared feeds, so an NVR costs the camera no connection of its own:
 
 - `/api/bseries_ipcam/restream/<entry id>/mjpeg`: multipart MJPEG exactly as the camera's
   `videostream.cgi` sends it (boundary `ipcamera`, one JPEG per part);
 - `/api/bseries_ipcam/restream/<entry id>/mkv`: Matroska with the JPEGs as they are and the
-  microphone as 8 kHz PCM, timed by the camera (`matroska.MatroskaWriter`).
+  microphone as 8 kHz PCM, timed by the camera (`matroska.MatroskaWriter`);
+- `/api/bseries_ipcam/restream/<entry id>/ts`: with the `h264_stream` option, the camera's one
+  H.264 + AAC encoder (`encoder.H264Encoder`) in MPEG-TS, for NVRs that record H.264 as it is
+  (Frigate with `-c copy`, go2rtc's WebRTC).
 
 The secret is per camera, in the entry's data, and travels as the password of HTTP Basic
 authentication (`http://nvr:<secret>@host:8123/...`): headers, unlike a query string, appear in no
@@ -18,7 +21,6 @@ nothing. NVR clients that read slowly skip frames instead of holding anyone back
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 from functools import partial
@@ -29,11 +31,12 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import hdrs, web
 from homeassistant.helpers.http import HomeAssistantView
 
-from ..const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from ..const import CONF_H264_STREAM, CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
 from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
+from .mjpeg import SocketViewer, serve_mjpeg
 from .preroll import ticks_after
 
 if TYPE_CHECKING:
@@ -49,10 +52,6 @@ if TYPE_CHECKING:
 RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
 # What the camera's own videostream.cgi uses.
 MJPEG_BOUNDARY: Final = "ipcamera"
-# A client whose socket holds more than this unsent skips frames (about four VGA frames).
-SLOW_CLIENT_BUFFER: Final = 256 * 1024
-# No frame for this long ends a stream (the NVR reconnects).
-STREAM_STALL: Final = 30.0
 FIRST_FRAME_WAIT: Final = 10.0
 SECRET_BYTES: Final = 24
 CHALLENGE: Final = f'Basic realm="{DOMAIN}"'
@@ -69,9 +68,12 @@ def restream_enabled(entry: BSeriesConfigEntry) -> bool:
 
 
 def restream_paths(entry: BSeriesConfigEntry) -> dict[str, str]:
-    """The paths of the restream endpoints."""
+    """The paths of the restream endpoints (`ts` with the `h264_stream` option)."""
     base = f"{RESTREAM_URL}/{entry.entry_id}"
-    return {kind: f"{base}/{kind}" for kind in ("mjpeg", "mkv")}
+    kinds = ["mjpeg", "mkv"]
+    if entry.options.get(CONF_H264_STREAM, False):
+        kinds.append("ts")
+    return {kind: f"{base}/{kind}" for kind in kinds}
 
 
 def restream_secret(entry: BSeriesConfigEntry) -> str | None:
@@ -126,12 +128,14 @@ class RestreamView(HomeAssistantView):
         secret = None if entry is None else _authorized(entry, authorization)
         if entry is None or secret is None:
             return web.Response(status=401, headers={hdrs.WWW_AUTHENTICATE: CHALLENGE})
-        if not restream_enabled(entry) or kind not in ("mjpeg", "mkv"):
+        if not restream_enabled(entry) or kind not in restream_paths(entry):
             return web.Response(status=404)
         stream = RestreamStream(entry, partial(_secret_unchanged, entry, secret))
         try:
             if kind == "mjpeg":
                 return await stream.mjpeg(request)
+            if kind == "ts" and entry.runtime_data.encoder is not None:
+                return await stream.mpegts(request, entry.runtime_data.encoder)
             return await stream.matroska(request)
         except BSeriesIntegrationError as err:
             return web.Response(status=503, text=f"No video: {err}\n")
@@ -143,7 +147,7 @@ def _secret_unchanged(entry: BSeriesConfigEntry, secret: str) -> bool:
 
 
 class RestreamStream:
-    """One client's stream of the shared feeds (an NVR here, the stream source's readers too).
+    """One client's stream of the camera (an NVR here, the stream source's readers too).
 
     `still_authorized` is asked at every frame; the stream ends once it says no.
     """
@@ -152,70 +156,19 @@ class RestreamStream:
         """A stream of `entry`'s camera for as long as `still_authorized()`."""
         self.entry = entry
         self.still_authorized = still_authorized
-        self.loop = asyncio.get_running_loop()
-        self.ended: asyncio.Future[None] = self.loop.create_future()
-        self.last_frame = self.loop.time()
-
-    def end(self) -> None:
-        """End the stream (its handler returns)."""
-        if not self.ended.done():
-            self.ended.set_result(None)
-
-    async def _run(self, transport: asyncio.BaseTransport) -> None:
-        while not self.ended.done() and not transport.is_closing():
-            await asyncio.wait((self.ended,), timeout=STREAM_STALL / 2)
-            if self.loop.time() - self.last_frame > STREAM_STALL:
-                break
 
     async def mjpeg(self, request: web.Request) -> web.StreamResponse:
         """Multipart MJPEG as the camera's videostream.cgi sends it."""
         feed = self.entry.runtime_data.feed
-        response = web.StreamResponse()
-        response.content_type = f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}"
         async with feed.hold():
             first = await feed.next_frame(wait=FIRST_FRAME_WAIT)
-            await response.prepare(request)
-            transport = request.transport
-            if transport is None:  # pragma: no cover - the client left before the stream began
-                return response
-            parts: list[bytes] = []
-
-            def push(frame: FeedFrame | None) -> None:
-                if frame is None or transport.is_closing() or not self.still_authorized():
-                    self.end()
-                    return
-                self.last_frame = frame.received_at
-                if transport.get_write_buffer_size() <= SLOW_CLIENT_BUFFER:
-                    parts.append(_part(frame.jpeg))
-                    writer.set()
-
-            writer = asyncio.Event()
-            remove = feed.add_sink(push)
-            try:
-                await response.write(_part(first.jpeg))
-                writing = asyncio.create_task(self._write_parts(response, parts, writer))
-                try:
-                    await self._run(transport)
-                finally:
-                    writing.cancel()
-                    await asyncio.wait((writing,))
-            finally:
-                remove()
-        return response
-
-    async def _write_parts(
-        self, response: web.StreamResponse, parts: list[bytes], ready: asyncio.Event
-    ) -> None:
-        try:
-            while True:
-                await ready.wait()
-                ready.clear()
-                pending = parts[:]
-                parts.clear()
-                for part in pending:
-                    await response.write(part)
-        except ConnectionError:
-            self.end()
+            return await serve_mjpeg(
+                request,
+                feed,
+                boundary=MJPEG_BOUNDARY,
+                first=first,
+                authorized=self.still_authorized,
+            )
 
     async def matroska(self, request: web.Request) -> web.StreamResponse:
         """Matroska: the camera's JPEGs and its sound as PCM, on the camera's clock."""
@@ -233,92 +186,53 @@ class RestreamStream:
                 height=height,
                 audio_rate=SAMPLE_RATE if audio is not None else None,
             )
-            await response.prepare(request)
-            transport = request.transport
-            if transport is None:  # pragma: no cover - the client left before the stream began
+            viewer = await SocketViewer.prepare(request, response)
+            if viewer is None:  # pragma: no cover - the client left before the stream began
                 return response
-            chunks: list[bytes] = []
-            ready = asyncio.Event()
-
-            def queue(data: bytes) -> None:
-                if transport.get_write_buffer_size() <= SLOW_CLIENT_BUFFER:
-                    chunks.append(data)
-                    ready.set()
 
             def push(frame: FeedFrame | None) -> None:
-                if frame is None or transport.is_closing() or not self.still_authorized():
-                    self.end()
-                    return
-                self.last_frame = frame.received_at
-                if ticks_after(frame.timestamp, mkv.origin) > 0:
-                    queue(mkv.video(frame.timestamp, frame.jpeg))
+                if frame is None or not self.still_authorized():
+                    viewer.end()
+                elif ticks_after(frame.timestamp, mkv.origin) > 0:
+                    viewer.write(mkv.video(frame.timestamp, frame.jpeg))
 
             def hear(chunk: AudioChunk | None) -> None:
                 if chunk is not None and ticks_after(chunk.timestamp, mkv.origin) >= 0:
-                    queue(mkv.audio(chunk.timestamp, chunk.pcm))
+                    viewer.write(mkv.audio(chunk.timestamp, chunk.pcm), alive=False)
 
+            viewer.write(mkv.header() + mkv.video(first.timestamp, first.jpeg))
             undo = [feed.add_sink(push)]
             if audio is not None:
                 with contextlib.suppress(BSeriesIntegrationError):
-                    audio.acquire()
-                    undo.append(audio.release)
-                    undo.append(audio.add_sink(hear))
+                    undo.append(audio.subscribe(hear))
             try:
-                await response.write(mkv.header() + mkv.video(first.timestamp, first.jpeg))
-                writing = asyncio.create_task(self._write_parts(response, chunks, ready))
-                try:
-                    await self._run(transport)
-                finally:
-                    writing.cancel()
-                    await asyncio.wait((writing,))
+                await viewer.run()
             finally:
                 for step in reversed(undo):
                     step()
         return response
 
     async def mpegts(self, request: web.Request, encoder: H264Encoder) -> web.StreamResponse:
-        """The camera's H.264 + AAC stream in MPEG-TS, from its one shared encoder."""
+        """The camera's H.264 + AAC in MPEG-TS, from its one shared encoder.
+
+        A client that stalls loses whole chunks (its demuxer resynchronises on the next
+        packet); it never holds the encoder or the other readers back.
+        """
         response = web.StreamResponse()
         response.content_type = "video/mp2t"
-        await response.prepare(request)
-        transport = request.transport
-        if transport is None:  # pragma: no cover - the client left before the stream began
+        viewer = await SocketViewer.prepare(request, response)
+        if viewer is None:  # pragma: no cover - the client left before the stream began
             return response
-        chunks: list[bytes] = []
-        ready = asyncio.Event()
-        # A client that stalls loses whole chunks; its demuxer resynchronises on the next packet.
-        skipping = False
 
         def push(data: bytes | None) -> None:
-            nonlocal skipping
-            if data is None or transport.is_closing() or not self.still_authorized():
-                self.end()
-                return
-            self.last_frame = self.loop.time()
-            if transport.get_write_buffer_size() > SLOW_CLIENT_BUFFER:
-                skipping = True
-                return
-            skipping = False
-            chunks.append(data)
-            ready.set()
+            if data is None or not self.still_authorized():
+                viewer.end()
+            else:
+                viewer.write(data)
 
         close = encoder.open_reader(push)
         try:
-            writing = asyncio.create_task(self._write_parts(response, chunks, ready))
-            try:
-                await self._run(transport)
-            finally:
-                writing.cancel()
-                await asyncio.wait((writing,))
+            await viewer.run()
         finally:
             close()
         return response
-
-
-def _part(jpeg: bytes) -> bytes:
-    """One part of the camera's multipart MJPEG."""
-    head = b"--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % (
-        MJPEG_BOUNDARY.encode(),
-        len(jpeg),
-    )
-    return b"".join((head, jpeg, b"\r\n"))

@@ -112,8 +112,7 @@ class StreamSourceServer:
         async with self._lock:
             runner, self._runner = self._runner, None
             self._token = ""
-            for stream in list(self._streams):
-                stream.end()
+            # Open streams end at their next frame: their token is no longer the server's.
             if runner is not None:
                 await runner.cleanup()
                 _LOGGER.debug("Stream source server stopped")
