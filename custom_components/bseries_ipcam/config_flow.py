@@ -209,8 +209,9 @@ class BSeriesOptionsFlow(OptionsFlow):
         secret = restream_secret(entry)
         if restream_enabled(entry) and secret is not None:
             paths = restream_paths(entry)
+            h264 = f"MPEG-TS (H.264) `{paths['ts']}`, " if "ts" in paths else ""
             restream = (
-                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, "
+                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, {h264}"
                 f"user `nvr`, password `{secret}`"
             )
         else:
