@@ -22,7 +22,7 @@ from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
-from .media.stream_source import async_release_stream_source
+from .media.stream_source import async_release_stream_source, async_watch_encoder
 from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -107,6 +107,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         alarm_settings=alarm_settings,
         encoder=encoder,
     )
+    entry.async_on_unload(async_watch_encoder(hass, entry))
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
     if preroll is not None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from http import HTTPStatus
+import logging
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from homeassistant.components import camera
 from homeassistant.components.camera.const import (
     DATA_COMPONENT as CAMERA_COMPONENT,
@@ -15,6 +17,7 @@ from homeassistant.components.camera.const import (
     CameraEntityFeature,
 )
 from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -209,3 +212,50 @@ async def test_diagnostics_say_the_stream_and_the_encoder(
     assert stream["source"] == "h264"
     assert stream["encoder"]["readers"] == 0
     assert token not in str(diagnostics)
+
+
+async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No ffmpeg: one warning, a translated repair issue, stills still served; gone at unload."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=CAMERA_ID,
+        data=dict(config_entry.data),
+        options={CONF_H264_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    encoder = entry.runtime_data.encoder
+    assert encoder is not None
+    # As if HA's ffmpeg integration pointed at a binary that is not there.
+    encoder.binary = "/no/ffmpeg"
+    source = await camera.async_get_stream_source(hass, CAMERA)
+    assert source is not None
+    issue_id = f"h264_stream_failed_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    async with aiohttp.ClientSession() as session, session.get(source) as response:
+        assert response.status == HTTPStatus.OK
+        async with asyncio.timeout(30):
+            while registry.async_get_issue(DOMAIN, issue_id) is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        issue = registry.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "h264_stream_failed"
+        assert issue.translation_placeholders is not None
+        assert "/no/ffmpeg" in issue.translation_placeholders["error"]
+        image = await camera.async_get_image(hass, CAMERA)
+        assert image.content.startswith(b"\xff\xd8")
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and "H.264" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None

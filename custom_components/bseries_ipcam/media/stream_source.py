@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
@@ -40,6 +41,8 @@ from .live_audio import loaded_entry
 from .restream import RestreamStream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import Event, HomeAssistant
 
     from ..data import BSeriesConfigEntry
@@ -179,6 +182,39 @@ def stream_source_diagnostics(hass: HomeAssistant, entry: BSeriesConfigEntry) ->
         "server_readers": server.readers if server is not None else 0,
         "encoder": encoder.diagnostics() if encoder is not None else None,
     }
+
+
+def async_watch_encoder(hass: HomeAssistant, entry: BSeriesConfigEntry) -> Callable[[], None]:
+    """Raise a repair issue while the camera's encoder fails (its log says so once).
+
+    Returns the function that stops watching and removes the issue.
+    """
+    encoder = entry.runtime_data.encoder
+    issue_id = f"h264_stream_failed_{entry.entry_id}"
+    if encoder is None:
+        return lambda: None
+
+    def changed() -> None:
+        if encoder.last_error is None:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="h264_stream_failed",
+            translation_placeholders={"name": entry.title, "error": encoder.last_error},
+        )
+
+    remove = encoder.add_listener(changed)
+
+    def stop() -> None:
+        remove()
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+    return stop
 
 
 async def async_release_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
