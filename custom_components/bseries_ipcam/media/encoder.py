@@ -463,6 +463,9 @@ class _Run:
             height=self.size[1],
             audio_rate=SAMPLE_RATE if self.audio is not None else None,
         )
+        # The header first: frames that come while ffmpeg starts queue behind it.
+        self._put(self.mkv.header())
+        self._put(self.mkv.video(0, first.jpeg))
         self.process = process = await asyncio.create_subprocess_exec(
             self.encoder.binary,
             *encoder_args(self.choice, audio=self.audio is not None),
@@ -473,8 +476,6 @@ class _Run:
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
-        self._put(self.mkv.header())
-        self._put(self.mkv.video(0, first.jpeg))
         if self.audio is not None:
             with contextlib.suppress(BSeriesIntegrationError):
                 self.undo.append(self.audio.subscribe(self.on_chunk))
