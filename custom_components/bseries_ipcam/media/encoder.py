@@ -484,7 +484,7 @@ class _Run:
         self.tasks = [
             writing,
             reading,
-            asyncio.create_task(_read_tail(process.stderr, self.stderr_tail)),
+            asyncio.create_task(read_tail(process.stderr, self.stderr_tail)),
         ]
         output = asyncio.create_task(self.first_output.wait())
         try:
@@ -601,7 +601,8 @@ class _Run:
             await asyncio.wait(tasks)
 
 
-async def _read_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
-    while chunk := await stream.read(STDERR_KEEP):
+async def read_tail(stream: asyncio.StreamReader, tail: bytearray, keep: int = STDERR_KEEP) -> None:
+    """Keep the last `keep` bytes of a process's stderr in `tail` (its last words) until it ends."""
+    while chunk := await stream.read(keep):
         tail += chunk
-        del tail[:-STDERR_KEEP]
+        del tail[:-keep]
