@@ -247,8 +247,8 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         self.video = video
         self.audio = audio
         self._run: _Run | None = None
-        # The stop of a run that ended by itself (awaited by the next start and by `close`).
-        self._stopping: asyncio.Task[None] | None = None
+        # Runs being stopped (awaited by the next start and by `close`, even when cancelled).
+        self._stops: set[asyncio.Task[None]] = set()
         self._pat: bytes | None = None
         self._pmt: bytes | None = None
         self._logged_failure = False
@@ -360,13 +360,17 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
     async def _finish(self, source: VideoFeed) -> None:
         run, self._run = self._run, None
         if run is not None:
-            await run.stop()
+            self._stop_run(run)
         await self._stopped()
 
+    def _stop_run(self, run: _Run) -> None:
+        task = self._loop.create_task(run.stop(), name=f"{self.name} encoder stop")
+        self._stops.add(task)
+        task.add_done_callback(self._stops.discard)
+
     async def _stopped(self) -> None:
-        if self._stopping is not None:
-            await asyncio.wait((self._stopping,))
-            self._stopping = None
+        if self._stops:
+            await asyncio.wait(tuple(self._stops))
 
     @override
     async def close(self) -> None:
@@ -388,7 +392,7 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         self.restarts += 1
         if error is not None:
             self._failed(error)
-        self._stopping = self._loop.create_task(run.stop(), name=f"{self.name} encoder stop")
+        self._stop_run(run)
         self._ended(error)
 
     def _failed(self, err: Exception) -> None:
