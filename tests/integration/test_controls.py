@@ -36,6 +36,7 @@ from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
 from custom_components.bseries_ipcam.const import (
+    CONF_H264_STREAM,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -410,6 +411,7 @@ async def test_fixed_camera_has_no_pan_tilt(
         CONF_PAN_TILT: False,
         CONF_PREROLL_SECONDS: 0,
         CONF_RESTREAM: False,
+        CONF_H264_STREAM: False,
     }
     registry = er.async_get(hass)
     assert registry.async_get(left) is None
