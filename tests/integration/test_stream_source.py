@@ -136,7 +136,9 @@ async def test_requests_without_the_token_get_404_and_start_nothing(
     loaded_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A wrong or missing token: 404, no video; the token is in no log and no diagnostics."""
+    """A wrong or missing token (or a stream that is off): 404, no video; the token is in no log
+    and no diagnostics.
+    """
     caplog.set_level("DEBUG")
     source = yarl.URL(await camera.async_get_stream_source(hass, CAMERA) or "")
     token = source.query["auth"]
@@ -149,6 +151,7 @@ async def test_requests_without_the_token_get_404_and_start_nothing(
             f"/{entry_id}/mkv?token={token}",
             f"/not-an-entry/mkv?auth={token}",
             f"/{entry_id}/mjpeg?auth={token}",
+            f"/{entry_id}/ts?auth={token}",  # the H.264 stream is off
             f"/{token}/{entry_id}/mkv",
             "/",
         ):

@@ -96,7 +96,7 @@ class StreamSourceServer:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_get("/{entry_id}/{kind}", self._handle)
-        # No access log: the paths hold the token.
+        # No access log: the URLs hold the token.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_WAIT)
         await runner.setup()
         site = web.TCPSite(runner, LOOPBACK, 0)
