@@ -53,6 +53,19 @@ async def h264_entry(
     await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:8123"})
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     assert await async_setup_component(hass, "stream", {})
+    entry = await _setup_with_h264(hass, config_entry)
+    yield entry
+    # HA's stream (HLS) keeps reading for its idle period: stop it as HA does at shutdown.
+    entity = hass.data[CAMERA_COMPONENT].get_entity(CAMERA)
+    if entity is not None and entity.stream is not None:
+        for provider in list(entity.stream.outputs().values()):
+            await entity.stream.remove_provider(provider)
+        await entity.stream.stop()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def _setup_with_h264(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The simulated camera's entry with the H.264 stream on, set up."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=TITLE,
@@ -63,14 +76,7 @@ async def h264_entry(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    yield entry
-    # HA's stream (HLS) keeps reading for its idle period: stop it as HA does at shutdown.
-    entity = hass.data[CAMERA_COMPONENT].get_entity(CAMERA)
-    if entity is not None and entity.stream is not None:
-        for provider in list(entity.stream.outputs().values()):
-            await entity.stream.remove_provider(provider)
-        await entity.stream.stop()
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    return entry
 
 
 async def _wait_for_file(hass: HomeAssistant, path: Path) -> None:
@@ -221,16 +227,7 @@ async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No ffmpeg: one warning, a translated repair issue, stills still served; gone at unload."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=TITLE,
-        unique_id=CAMERA_ID,
-        data=dict(config_entry.data),
-        options={CONF_H264_STREAM: True},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _setup_with_h264(hass, config_entry)
     encoder = entry.runtime_data.encoder
     assert encoder is not None
     # As if HA's ffmpeg integration pointed at a binary that is not there.
