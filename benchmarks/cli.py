@@ -406,6 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import recording  # noqa: PLC0415 - only for this benchmark
 
         return recording.main([arg for arg in rest if arg != "--recording"])
+    if "--stream" in rest:
+        from . import stream  # noqa: PLC0415 - only for this benchmark
+
+        return stream.main([arg for arg in rest if arg != "--stream"])
     args = parse_args(argv)
     if args.report is not None:
         saved: dict[str, Any] = json.loads(args.report.read_text())

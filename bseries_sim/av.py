@@ -180,7 +180,7 @@ class AvHandler:
                 if now - due < delay:
                     slot = due  # on time: keep the deadline clock, no drift
             image = state.video_frame(counter)
-            frame = VideoData(state.uptime_10ms(), int(time.time()) & 0xFFFFFFFF, image)
+            frame = VideoData(state.video_timestamp(counter), int(time.time()) & 0xFFFFFFFF, image)
             sent_at = await peer.send(frame.to_bytes())
             state.stats.video_frames_sent += 1
             state.frame_sent(

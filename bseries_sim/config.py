@@ -72,6 +72,9 @@ class SimulatorConfig:
     tone_amplitude: int = 8000
     # A camera without a microphone answers Audio_Start with result 7 (not supported).
     microphone: bool = True
+    # Video_Data's timestamps: "uptime" (as cameras send), "frozen" (standing still) or "jumping"
+    # (an hour ahead every 15 frames), as some firmware's broken clocks do.
+    video_clock: str = "uptime"
     max_connections: int = 4
     max_av_connections: int = 4
     keepalive_interval: float = 60.0

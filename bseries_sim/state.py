@@ -129,6 +129,15 @@ class SimState:
         """Camera uptime in 10 ms units, as in Video_Data and Audio_Data."""
         return int((time.monotonic() - self.started_at) * 100) & 0xFFFFFFFF
 
+    def video_timestamp(self, counter: int) -> int:
+        """Video_Data's timestamp for frame `counter`: the uptime, or a broken clock."""
+        clock = self.config.video_clock
+        if clock == "frozen":
+            return 4242
+        if clock == "jumping":
+            return (self.uptime_10ms() + (counter // 15) * 360_000) & 0xFFFFFFFF
+        return self.uptime_10ms()
+
     def audio_serial(self) -> int:
         """The audio packet serial now: the camera's encoder runs from boot, 40 ms a packet."""
         return int((time.monotonic() - self.started_at) / PACKET_DURATION) & 0xFFFFFFFF

@@ -5,21 +5,24 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.const import Platform
 import probatio
 
 from .alarm_settings import AlarmSettingsCoordinator
-from .const import CONF_PREROLL_SECONDS, DOMAIN
+from .const import CONF_H264_STREAM, CONF_PREROLL_SECONDS, DOMAIN
 from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_enabled
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
 from .media.audio_feed import AudioFeed
+from .media.encoder import H264Encoder
 from .media.feed import VideoFeed
 from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
+from .media.stream_source import async_release_stream_source, async_watch_encoder
 from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
@@ -94,6 +97,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     # Likewise the upkeep settings: without get_misc.cgi or an administrator, no entities.
     upkeep = UpkeepCoordinator(hass, entry, coordinator)
     await upkeep.async_refresh()
+    encoder = None
+    if entry.options.get(CONF_H264_STREAM, False):
+        encoder = H264Encoder(get_ffmpeg_manager(hass).binary, feed, audio, name=entry.title)
+        entry.async_on_unload(encoder.close)
     entry.runtime_data = BSeriesRuntimeData(
         coordinator=coordinator,
         feed=feed,
@@ -104,8 +111,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         preroll=preroll,
         alarm_settings=alarm_settings,
         upkeep=upkeep,
+        encoder=encoder,
     )
     upkeep.async_start_clock_keeping()
+    entry.async_on_unload(async_watch_encoder(hass, entry))
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
     if preroll is not None:
@@ -125,4 +134,7 @@ async def _async_options_updated(
 
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:
     """Remove the entities; the coordinator's shutdown then closes the session."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await async_release_stream_source(hass, entry)
+    return True

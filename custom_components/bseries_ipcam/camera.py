@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from aiohttp import web
 from homeassistant.components.camera import Camera
+from homeassistant.components.camera.const import CameraEntityFeature
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
@@ -17,6 +18,7 @@ from .errors import BSeriesIntegrationError, translate_errors, translated_error
 from .media.feed import BOUNDARY
 from .media.mjpeg import serve_mjpeg
 from .media.recording import default_path
+from .media.stream_source import async_stream_source
 from .protocol import BSeriesError, FrameInterval
 from .protocol.controls import Direction
 
@@ -70,6 +72,9 @@ class BSeriesCamera(BSeriesEntity, Camera):
         self.alarm_settings = alarm_settings
         self._attr_brand = coordinator.device_info.get("manufacturer")
         self._attr_model = coordinator.device_info.get("model")
+        if coordinator.config_entry.runtime_data.encoder is not None:
+            # HLS and WebRTC in the frontend, preload, casting: HA's stream needs H.264.
+            self._attr_supported_features = CameraEntityFeature.STREAM
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -117,6 +122,16 @@ class BSeriesCamera(BSeriesEntity, Camera):
                 )
                 raise web.HTTPServiceUnavailable(text=message) from err
         return await serve_mjpeg(request, self._feed, boundary=BOUNDARY)
+
+    @override
+    async def stream_source(self) -> str | None:
+        """A URL ffmpeg reads, on the integration's loopback server; nothing runs until read.
+
+        By default the shared MJPEG and sound as they are, without the STREAM feature (the
+        frontend keeps showing MJPEG; HomeKit Bridge encodes it). With the `h264_stream` option
+        the camera's H.264 + AAC MPEG-TS, and the STREAM feature.
+        """
+        return await async_stream_source(self.hass, self.coordinator.config_entry)
 
     async def async_set_frame_interval(self, interval: int) -> None:
         """Service action: choose the time between frames, in ms."""

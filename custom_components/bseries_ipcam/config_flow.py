@@ -28,6 +28,7 @@ import probatio
 
 from .const import (
     CONF_KEEP_CLOCK,
+    CONF_H264_STREAM,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -97,6 +98,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
         ),
         probatio.Required(CONF_RESTREAM, default=False): BooleanSelector(),
         probatio.Required(CONF_KEEP_CLOCK, default=DEFAULT_KEEP_CLOCK): BooleanSelector(),
+        probatio.Required(CONF_H264_STREAM, default=False): BooleanSelector(),
     }
 )
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
@@ -205,13 +207,15 @@ class BSeriesOptionsFlow(OptionsFlow):
                     CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
                     CONF_RESTREAM: user_input[CONF_RESTREAM],
                     CONF_KEEP_CLOCK: user_input[CONF_KEEP_CLOCK],
+                    CONF_H264_STREAM: user_input[CONF_H264_STREAM],
                 }
             )
         secret = restream_secret(entry)
         if restream_enabled(entry) and secret is not None:
             paths = restream_paths(entry)
+            h264 = f"MPEG-TS (H.264) `{paths['ts']}`, " if "ts" in paths else ""
             restream = (
-                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, "
+                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, {h264}"
                 f"user `nvr`, password `{secret}`"
             )
         else:

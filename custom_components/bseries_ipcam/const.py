@@ -47,3 +47,5 @@ CONF_RESTREAM_SECRET: Final = "restream_secret"  # noqa: S105 - the key, not a s
 # Options: keep the camera's clock and time zone set from Home Assistant's (issue 20).
 CONF_KEEP_CLOCK: Final = "keep_clock"
 DEFAULT_KEEP_CLOCK: Final = True
+# Option: one H.264 encoder per camera, giving it the STREAM feature (HLS, WebRTC, casting).
+CONF_H264_STREAM: Final = "h264_stream"

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .controls import BSeriesControls
     from .coordinator import BSeriesCoordinator
     from .media.audio_feed import AudioFeed
+    from .media.encoder import H264Encoder
     from .media.feed import VideoFeed
     from .media.preroll import Preroll
     from .media.recording import Recorder
@@ -34,6 +35,8 @@ class BSeriesRuntimeData:
     alarm_settings: AlarmSettingsCoordinator
     # Restart, clock, status LED, speeds and start-up position (get_misc.cgi, get_status.cgi).
     upkeep: UpkeepCoordinator
+    # The H.264 stream (the `h264_stream` option); None without it.
+    encoder: H264Encoder | None = None
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]

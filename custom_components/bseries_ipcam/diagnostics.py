@@ -9,6 +9,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
 from .const import CONF_RESTREAM_SECRET
 from .media.restream import restream_enabled
+from .media.stream_source import stream_source_diagnostics
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -103,6 +104,7 @@ async def async_get_config_entry_diagnostics(
             "preroll_frames": preroll.buffer.frames if preroll is not None else 0,
             "restream": restream_enabled(entry),
         },
+        "stream": stream_source_diagnostics(hass, entry),
         # Only the alarm fields are ever kept of get_params.cgi's reply: no secret is among them.
         "alarm_settings": {
             "last_read_ok": entry.runtime_data.alarm_settings.last_update_success,

@@ -291,6 +291,61 @@ async def test_record_action_writes_a_clip(api: HassApi, entities: Entities, sta
     assert abs(clip["frames"] - 45) <= 4  # the simulator's 15 fps
 
 
+async def _set_h264_stream(api: HassApi, on: bool) -> None:
+    """Turn the camera's h264_stream option on or off through the options flow's REST API."""
+    entry = (await api.config_entries(DOMAIN))[0]
+    flow = await api.request(
+        "POST", "/api/config/config_entries/options/flow", json_data={"handler": entry["entry_id"]}
+    )
+    options = {"pan_tilt": True, "preroll_seconds": 0, "restream": False, "h264_stream": on}
+    result = await api.request(
+        "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", json_data=options
+    )
+    assert result["type"] == "create_entry", result
+
+
+async def test_h264_stream_option_lets_camera_record_work(
+    api: HassApi, entities: Entities, stack: Stack
+) -> None:
+    """With h264_stream on: the STREAM feature, and HA's own camera.record writes H.264 + AAC."""
+    await _set_h264_stream(api, on=True)
+    try:
+        await api.wait_for_state(
+            entities.camera,
+            lambda state: state not in {None, "unavailable"},
+            within=30,
+        )
+        state = await api.get_state(entities.camera)
+        assert state is not None
+        assert state["attributes"]["supported_features"] & 2  # CameraEntityFeature.STREAM
+        path = stack.hass.media_dir / "e2e-camera-record.mp4"
+        started = time.monotonic()
+        await api.call_service(
+            "camera", "record", {"entity_id": entities.camera, "filename": str(path), "duration": 5}
+        )
+        # HA's recorder writes the file once the clip is complete.
+        while not path.exists():
+            assert time.monotonic() - started < 90, "no clip from camera.record"
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1)
+        process = await asyncio.create_subprocess_exec(
+            shutil.which("ffprobe") or "/usr/bin/ffprobe",
+            *("-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(path)),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await process.communicate()
+        assert process.returncode == 0
+        info = json.loads(out)
+        codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
+        assert codecs == {"video": "h264", "audio": "aac"}
+        assert abs(float(info["format"]["duration"]) - 5.0) <= 1.5
+    finally:
+        await _set_h264_stream(api, on=False)
+        await api.wait_for_state(
+            entities.camera, lambda state: state not in {None, "unavailable"}, within=30
+        )
+
+
 async def test_camera_restart_recovers_without_any_action(
     api: HassApi, stack: Stack, entities: Entities, sim_client: SimulatorClient
 ) -> None:

@@ -37,6 +37,7 @@ from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
 from custom_components.bseries_ipcam.const import (
     CONF_KEEP_CLOCK,
+    CONF_H264_STREAM,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -412,6 +413,7 @@ async def test_fixed_camera_has_no_pan_tilt(
         CONF_PREROLL_SECONDS: 0,
         CONF_RESTREAM: False,
         CONF_KEEP_CLOCK: True,
+        CONF_H264_STREAM: False,
     }
     registry = er.async_get(hass)
     assert registry.async_get(left) is None

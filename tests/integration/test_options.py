@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.components.camera.const import CameraEntityFeature
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.bseries_ipcam.const import (
     CONF_KEEP_CLOCK,
+    CONF_H264_STREAM,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+    from custom_components.bseries_ipcam.media.encoder import H264Encoder
     from custom_components.bseries_ipcam.media.preroll import Preroll
 
     from .helpers import MockConfigEntry
@@ -47,6 +50,7 @@ async def test_options_turn_preroll_on_and_off(
         CONF_PREROLL_SECONDS: 5,
         CONF_RESTREAM: True,
         CONF_KEEP_CLOCK: True,
+        CONF_H264_STREAM: False,
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
@@ -78,3 +82,34 @@ async def test_options_turn_keeping_the_clock_off(
     assert loaded_entry.options[CONF_KEEP_CLOCK] is False
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.upkeep.diagnostics()["keep_clock"] is False
+
+
+def _encoder(entry: MockConfigEntry) -> H264Encoder | None:
+    encoder: H264Encoder | None = entry.runtime_data.encoder
+    return encoder
+
+
+async def test_h264_stream_option_gives_the_stream_feature(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Off by default; on, the camera gets an encoder (idle until read) and STREAM."""
+    camera = f"camera.b_series_camera_{loaded_entry.unique_id.lower()}"
+    state = hass.states.get(camera)
+    assert state is not None
+    assert not state.attributes["supported_features"] & CameraEntityFeature.STREAM
+    assert _encoder(loaded_entry) is None
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_H264_STREAM: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options[CONF_H264_STREAM] is True
+    await hass.async_block_till_done()
+    encoder = _encoder(loaded_entry)
+    assert encoder is not None
+    assert not encoder.running
+    state = hass.states.get(camera)
+    assert state is not None
+    assert state.attributes["supported_features"] & CameraEntityFeature.STREAM
+    # Nothing is encoded, and the camera sends nothing, until a reader comes.
+    assert simulator.stats.av_connections_accepted == 0

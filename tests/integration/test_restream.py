@@ -13,7 +13,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 import yarl
 
-from custom_components.bseries_ipcam.const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from custom_components.bseries_ipcam.const import (
+    CONF_H264_STREAM,
+    CONF_RESTREAM,
+    CONF_RESTREAM_SECRET,
+    DOMAIN,
+)
 from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
@@ -232,3 +237,50 @@ async def test_options_show_the_urls(
     assert placeholders is not None
     assert restream_paths(restream_entry)["mkv"] in placeholders["restream"]
     assert f"password `{restream_secret(restream_entry)}`" in placeholders["restream"]
+
+
+async def test_h264_as_mpegts_beside_a_stalled_reader(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """With h264_stream, /ts gives H.264 + AAC from the one encoder; a reader that never reads
+    holds nobody back; the options show the URL.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=CAMERA_ID,
+        data=dict(config_entry.data),
+        options={CONF_RESTREAM: True, CONF_H264_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert restream_paths(entry)["ts"] in placeholders["restream"]
+    client = await hass_client_no_auth()
+    # A stalled reader: opens the stream and never reads from it.
+    stalled = await client.get(restream_paths(entry)["ts"], headers=_auth(entry))
+    assert stalled.status == HTTPStatus.OK
+    assert stalled.headers["Content-Type"] == "video/mp2t"
+    out = tmp_path / "nvr.ts"
+    await _ffmpeg_copy(_nvr_url(client, entry, "ts"), out, 3)
+    info = await probe(out)
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert audio is not None
+    assert video["codec_name"] == "h264"
+    assert audio["codec_name"] == "aac"
+    assert int(video["nb_read_frames"]) >= 20
+    encoder = entry.runtime_data.encoder
+    assert encoder is not None
+    assert encoder.starts == 1
+    assert simulator.stats.av_connections_accepted == 1
+    stalled.close()
+    assert await hass.config_entries.async_unload(entry.entry_id)

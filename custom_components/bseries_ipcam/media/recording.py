@@ -26,6 +26,7 @@ from ..const import DOMAIN
 from ..errors import FeedUnavailableError, translate_errors
 from ..protocol.listeners import Listeners
 from .audio_feed import SAMPLE_RATE
+from .encoder import read_tail
 from .feed import FeedFrame
 from .matroska import MatroskaWriter, jpeg_size
 from .preroll import ticks_after
@@ -231,7 +232,7 @@ class Clip:
         assert process.stdin is not None
         assert process.stderr is not None
         stderr_tail = bytearray()
-        stderr_task = asyncio.create_task(_read_tail(process.stderr, stderr_tail))
+        stderr_task = asyncio.create_task(read_tail(process.stderr, stderr_tail, STDERR_KEEP))
         undo: list[Callable[[], None]] = []
         writer_task = asyncio.create_task(self._write(process.stdin))
         try:
@@ -322,12 +323,6 @@ def _by_time(
     items: list[FeedFrame | AudioChunk] = [*frames, *chunks]
     items.sort(key=lambda item: ticks_after(item.timestamp, origin))
     return items
-
-
-async def _read_tail(stream: asyncio.StreamReader, tail: bytearray) -> None:
-    while chunk := await stream.read(STDERR_KEEP):
-        tail += chunk
-        del tail[:-STDERR_KEEP]
 
 
 def default_path(hass: HomeAssistant, camera_id: str, now: datetime) -> str:

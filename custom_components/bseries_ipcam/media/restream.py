@@ -1,12 +1,15 @@
 """Restream: the camera for NVRs (go2rtc, Frigate, Blue Iris, iSpy) from the integration's connection.
 
-Opt-in per camera (options flow). Two endpoints, both fed by the shared feeds, so an NVR costs the
-camera no connection of its own:
+Opt-in per camera (options flow). Two endpoints (three with the `h264_stream` option), all fed by
+the shared feeds, so an NVR costs the camera no connection of its own:
 
 - `/api/bseries_ipcam/restream/<entry id>/mjpeg`: multipart MJPEG exactly as the camera's
   `videostream.cgi` sends it (boundary `ipcamera`, one JPEG per part);
 - `/api/bseries_ipcam/restream/<entry id>/mkv`: Matroska with the JPEGs as they are and the
-  microphone as 8 kHz PCM, timed by the camera (`matroska.MatroskaWriter`).
+  microphone as 8 kHz PCM, timed by the camera (`matroska.MatroskaWriter`);
+- `/api/bseries_ipcam/restream/<entry id>/ts`: with the `h264_stream` option, the camera's one
+  H.264 + AAC encoder (`encoder.H264Encoder`) in MPEG-TS, for NVRs that record H.264 as it is
+  (Frigate with `-c copy`, go2rtc's WebRTC).
 
 The secret is per camera, in the entry's data, and travels as the password of HTTP Basic
 authentication (`http://nvr:<secret>@host:8123/...`): headers, unlike a query string, appear in no
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from functools import partial
 import hmac
 import secrets
 from typing import TYPE_CHECKING, Final
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import hdrs, web
 from homeassistant.helpers.http import HomeAssistantView
 
-from ..const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from ..const import CONF_H264_STREAM, CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
 from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
@@ -36,10 +40,13 @@ from .mjpeg import SocketViewer, serve_mjpeg
 from .preroll import ticks_after
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
 
     from ..data import BSeriesConfigEntry
     from .audio_feed import AudioChunk
+    from .encoder import H264Encoder
     from .feed import FeedFrame
 
 RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
@@ -61,9 +68,12 @@ def restream_enabled(entry: BSeriesConfigEntry) -> bool:
 
 
 def restream_paths(entry: BSeriesConfigEntry) -> dict[str, str]:
-    """The paths of the restream endpoints."""
+    """The paths of the restream endpoints (`ts` with the `h264_stream` option)."""
     base = f"{RESTREAM_URL}/{entry.entry_id}"
-    return {kind: f"{base}/{kind}" for kind in ("mjpeg", "mkv")}
+    kinds = ["mjpeg", "mkv"]
+    if entry.options.get(CONF_H264_STREAM, False):
+        kinds.append("ts")
+    return {kind: f"{base}/{kind}" for kind in kinds}
 
 
 def restream_secret(entry: BSeriesConfigEntry) -> str | None:
@@ -118,27 +128,34 @@ class RestreamView(HomeAssistantView):
         secret = None if entry is None else _authorized(entry, authorization)
         if entry is None or secret is None:
             return web.Response(status=401, headers={hdrs.WWW_AUTHENTICATE: CHALLENGE})
-        if not restream_enabled(entry) or kind not in ("mjpeg", "mkv"):
+        if not restream_enabled(entry) or kind not in restream_paths(entry):
             return web.Response(status=404)
-        stream = _Stream(entry, secret)
+        stream = RestreamStream(entry, partial(_secret_unchanged, entry, secret))
         try:
             if kind == "mjpeg":
                 return await stream.mjpeg(request)
+            if kind == "ts" and entry.runtime_data.encoder is not None:
+                return await stream.mpegts(request, entry.runtime_data.encoder)
             return await stream.matroska(request)
         except BSeriesIntegrationError as err:
             return web.Response(status=503, text=f"No video: {err}\n")
 
 
-class _Stream:
-    """One NVR client's stream."""
+def _secret_unchanged(entry: BSeriesConfigEntry, secret: str) -> bool:
+    # The button replaces the secret: streams opened with the old one end.
+    return entry.data.get(CONF_RESTREAM_SECRET) == secret
 
-    def __init__(self, entry: BSeriesConfigEntry, secret: str) -> None:
+
+class RestreamStream:
+    """One client's stream of the camera (an NVR here, the stream source's readers too).
+
+    `still_authorized` is asked at every frame; the stream ends once it says no.
+    """
+
+    def __init__(self, entry: BSeriesConfigEntry, still_authorized: Callable[[], bool]) -> None:
+        """A stream of `entry`'s camera for as long as `still_authorized()`."""
         self.entry = entry
-        self.secret = secret
-
-    def still_authorized(self) -> bool:
-        # The button replaces the secret: streams opened with the old one end.
-        return self.entry.data.get(CONF_RESTREAM_SECRET) == self.secret
+        self.still_authorized = still_authorized
 
     async def mjpeg(self, request: web.Request) -> web.StreamResponse:
         """Multipart MJPEG as the camera's videostream.cgi sends it."""
@@ -193,4 +210,29 @@ class _Stream:
             finally:
                 for step in reversed(undo):
                     step()
+        return response
+
+    async def mpegts(self, request: web.Request, encoder: H264Encoder) -> web.StreamResponse:
+        """The camera's H.264 + AAC in MPEG-TS, from its one shared encoder.
+
+        A client that stalls loses whole chunks (its demuxer resynchronises on the next
+        packet); it never holds the encoder or the other readers back.
+        """
+        response = web.StreamResponse()
+        response.content_type = "video/mp2t"
+        viewer = await SocketViewer.prepare(request, response)
+        if viewer is None:  # pragma: no cover - the client left before the stream began
+            return response
+
+        def push(data: bytes | None) -> None:
+            if data is None or not self.still_authorized():
+                viewer.end()
+            else:
+                viewer.write(data)
+
+        close = encoder.open_reader(push)
+        try:
+            await viewer.run()
+        finally:
+            close()
         return response

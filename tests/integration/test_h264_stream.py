@@ -1,0 +1,258 @@
+"""The `h264_stream` option: one encoder per camera, read by HA's own `stream` component."""
+
+from __future__ import annotations
+
+import asyncio
+from http import HTTPStatus
+import logging
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from homeassistant.components import camera
+from homeassistant.components.camera.const import (
+    DATA_COMPONENT as CAMERA_COMPONENT,
+    DOMAIN as CAMERA_DOMAIN,
+    SERVICE_PLAY_STREAM,
+    SERVICE_RECORD,
+    CameraEntityFeature,
+)
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    async_mock_service,
+)
+import yarl
+
+from custom_components.bseries_ipcam.const import CONF_H264_STREAM, DOMAIN
+from custom_components.bseries_ipcam.media.encoder import LIBX264
+from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
+
+from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
+from .media_helpers import needs_ffmpeg, probe, stream_of
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+    from pathlib import Path
+
+    from homeassistant.core import HomeAssistant
+
+    from bseries_sim import CameraSimulator
+
+pytestmark = [needs_ffmpeg, pytest.mark.usefixtures("socket_enabled")]
+
+CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
+
+
+@pytest.fixture
+async def h264_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, tmp_path: Path
+) -> AsyncGenerator[MockConfigEntry]:
+    """The camera with the H.264 stream on, and HA's stream component."""
+    await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:8123"})
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    assert await async_setup_component(hass, "stream", {})
+    entry = await _setup_with_h264(hass, config_entry)
+    yield entry
+    # HA's stream (HLS) keeps reading for its idle period: stop it as HA does at shutdown.
+    entity = hass.data[CAMERA_COMPONENT].get_entity(CAMERA)
+    if entity is not None and entity.stream is not None:
+        for provider in list(entity.stream.outputs().values()):
+            await entity.stream.remove_provider(provider)
+        await entity.stream.stop()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def _setup_with_h264(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The simulated camera's entry with the H.264 stream on, set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=CAMERA_ID,
+        data=dict(config_entry.data),
+        options={CONF_H264_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _wait_for_file(hass: HomeAssistant, path: Path) -> None:
+    """HA's recorder writes the file when the clip is complete, and tells nobody."""
+    async with asyncio.timeout(60):
+        while not await hass.async_add_executor_job(path.exists):  # noqa: ASYNC110 - no event
+            await asyncio.sleep(0.5)
+
+
+async def test_camera_record_makes_an_h264_aac_mp4(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    h264_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """HA's camera.record on the encoder's stream: H.264 + AAC of the asked duration."""
+    state = hass.states.get(CAMERA)
+    assert state is not None
+    assert state.attributes["supported_features"] & CameraEntityFeature.STREAM
+    source = await camera.async_get_stream_source(hass, CAMERA)
+    assert source is not None
+    assert yarl.URL(source).path.endswith("/ts")
+    clip = tmp_path / "clip.mp4"
+    await hass.services.async_call(
+        CAMERA_DOMAIN,
+        SERVICE_RECORD,
+        {"entity_id": CAMERA, "filename": str(clip), "duration": 5},
+        blocking=True,
+    )
+    await _wait_for_file(hass, clip)
+    await asyncio.sleep(1)  # the recorder writes the file in one go; let it finish
+    info = await probe(clip)
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert audio is not None
+    assert video["codec_name"] == "h264"
+    assert (video["width"], video["height"]) == (640, 480)
+    assert audio["codec_name"] == "aac"
+    assert float(info["format"]["duration"]) == pytest.approx(5, abs=1.5)
+    encoder = h264_entry.runtime_data.encoder
+    assert encoder is not None
+    assert encoder.choice is not None
+    assert encoder.choice.codec == LIBX264.codec
+    assert simulator.stats.av_connections_accepted == 1
+
+
+async def _hls_segment(client: Any, url: str, out: Path) -> None:
+    """The init section and the first media segment of an HLS stream, as one MP4 file."""
+    master = await client.get(url)
+    assert master.status == HTTPStatus.OK
+    playlist_url = yarl.URL(url).join(
+        yarl.URL(next(line for line in (await master.text()).splitlines() if line[:1] != "#"))
+    )
+    async with asyncio.timeout(60):
+        while True:
+            playlist = await (await client.get(str(playlist_url))).text()
+            segments = [line for line in playlist.splitlines() if line.endswith(".m4s")]
+            if segments:
+                break
+            await asyncio.sleep(0.5)
+    init = await client.get(str(playlist_url.join(yarl.URL("init.mp4"))))
+    assert init.status == HTTPStatus.OK
+    segment = await client.get(str(playlist_url.join(yarl.URL(segments[0]))))
+    assert segment.status == HTTPStatus.OK
+    data = await init.read() + await segment.read()
+    await asyncio.to_thread(out.write_bytes, data)
+
+
+async def test_hls_from_camera_stream_decodes(
+    hass: HomeAssistant,
+    *,
+    hass_ws_client: Any,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    h264_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """The frontend's camera/stream gives an HLS playlist whose segments are H.264 + AAC."""
+    ws = await hass_ws_client(hass)
+    await ws.send_json({"id": 1, "type": "camera/stream", "entity_id": CAMERA})
+    answer = await ws.receive_json()
+    assert answer["success"], answer
+    out = tmp_path / "segment.mp4"
+    await _hls_segment(await hass_client(), answer["result"]["url"], out)
+    info = await probe(out)
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert video["codec_name"] == "h264"
+    assert audio is not None
+    assert audio["codec_name"] == "aac"
+    assert int(video["nb_read_frames"]) > 0
+    assert simulator.stats.av_connections_accepted == 1
+    assert len(simulator.commands(VideoStartReq)) == 1
+
+
+async def test_play_stream_gives_a_media_player_an_hls_url_that_plays(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    h264_entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    """camera.play_stream hands a media player an HLS URL; the URL serves H.264."""
+    calls = async_mock_service(hass, "media_player", "play_media")
+    await hass.services.async_call(
+        CAMERA_DOMAIN,
+        SERVICE_PLAY_STREAM,
+        {"entity_id": CAMERA, "media_player": "media_player.kitchen", "format": "hls"},
+        blocking=True,
+    )
+    assert len(calls) == 1
+    url = yarl.URL(calls[0].data["media_content_id"])
+    assert url.path.endswith(".m3u8")
+    assert calls[0].data["media_content_type"] == "application/vnd.apple.mpegurl"
+    out = tmp_path / "cast.mp4"
+    await _hls_segment(await hass_client(), url.path_qs, out)
+    video = stream_of(await probe(out), "video")
+    assert video is not None
+    assert video["codec_name"] == "h264"
+
+
+async def test_diagnostics_say_the_stream_and_the_encoder(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    h264_entry: MockConfigEntry,
+) -> None:
+    """Source kind, encoder (libx264 here: the hardware probe fails cleanly), no token."""
+    source = await camera.async_get_stream_source(hass, CAMERA)
+    assert source is not None
+    token = yarl.URL(source).query["auth"]
+    encoder = h264_entry.runtime_data.encoder
+    assert encoder is not None
+    assert encoder.readers == 0
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, h264_entry)
+    stream = diagnostics["stream"]
+    assert stream["source"] == "h264"
+    assert stream["encoder"]["readers"] == 0
+    assert token not in str(diagnostics)
+
+
+async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No ffmpeg: one warning, a translated repair issue, stills still served; gone at unload."""
+    entry = await _setup_with_h264(hass, config_entry)
+    encoder = entry.runtime_data.encoder
+    assert encoder is not None
+    # As if HA's ffmpeg integration pointed at a binary that is not there.
+    encoder.binary = "/no/ffmpeg"
+    source = await camera.async_get_stream_source(hass, CAMERA)
+    assert source is not None
+    issue_id = f"h264_stream_failed_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    async with aiohttp.ClientSession() as session, session.get(source) as response:
+        assert response.status == HTTPStatus.OK
+        async with asyncio.timeout(30):
+            while registry.async_get_issue(DOMAIN, issue_id) is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        issue = registry.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "h264_stream_failed"
+        assert issue.translation_placeholders is not None
+        assert "/no/ffmpeg" in issue.translation_placeholders["error"]
+        image = await camera.async_get_image(hass, CAMERA)
+        assert image.content.startswith(b"\xff\xd8")
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING and "H.264" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
