@@ -27,8 +27,8 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import (
-    CONF_KEEP_CLOCK,
     CONF_H264_STREAM,
+    CONF_KEEP_CLOCK,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,

@@ -36,8 +36,8 @@ from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
 from custom_components.bseries_ipcam.const import (
-    CONF_KEEP_CLOCK,
     CONF_H264_STREAM,
+    CONF_KEEP_CLOCK,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,

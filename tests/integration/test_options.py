@@ -9,8 +9,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.bseries_ipcam.const import (
-    CONF_KEEP_CLOCK,
     CONF_H264_STREAM,
+    CONF_KEEP_CLOCK,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
