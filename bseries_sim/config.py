@@ -96,6 +96,9 @@ class SimulatorConfig:
     discovery_port: int | None = 0
     # Newer firmware detects sound (alarm_sounddetect_* in get_params.cgi); older has none.
     sound_detection: bool = True
+    # Reachable from the internet: a port opened on the router by UPnP, a name published by DDNS.
+    upnp: bool = False
+    ddns: bool = False
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

@@ -21,6 +21,7 @@ from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
 from .refusals import RefusalNotifier
+from .security import SecurityCheck, async_remove_issues
 from .services import async_setup_services
 from .talk import TalkEngine
 
@@ -99,6 +100,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         preroll=preroll,
         alarm_settings=alarm_settings,
     )
+    SecurityCheck(hass, entry, coordinator).async_start()
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
     if preroll is not None:
@@ -119,3 +121,8 @@ async def _async_options_updated(
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:
     """Remove the entities; the coordinator's shutdown then closes the session."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
+    """A removed camera leaves no security issue behind."""
+    async_remove_issues(hass, entry)

@@ -73,9 +73,11 @@ ADDRESS_FIELDS: Final = {
     probatio.Required(CONF_HOST): str,
     probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port,
 }
+# The password may be empty: the factory account is `admin` without one (a repair then says to
+# set one, see security.py); a required field would make the frontend refuse it.
 CREDENTIAL_FIELDS: Final = {
     probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
-    probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+    probatio.Optional(CONF_PASSWORD, default=""): PASSWORD_SELECTOR,
 }
 
 USER_SCHEMA: Final = probatio.Schema({**ADDRESS_FIELDS, **CREDENTIAL_FIELDS})
