@@ -20,6 +20,7 @@ from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
+from .media.timeline import Timeline
 from .refusals import RefusalNotifier
 from .security import SecurityCheck, async_remove_issues
 from .services import async_setup_services
@@ -63,10 +64,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     coordinator = BSeriesCoordinator(hass, entry)
     await coordinator.async_setup()
     entry.async_on_unload(coordinator.async_shutdown)
+    # One clock for the camera's frames and sound, so that they stay in step.
+    timeline = Timeline()
     feed = VideoFeed(
         lambda: coordinator.camera,
         get_interval=lambda: coordinator.frame_interval.milliseconds / 1000,
         name=entry.title,
+        timeline=timeline,
     )
     entry.async_on_unload(feed.close)
     entry.async_on_unload(coordinator.async_add_listener(feed.camera_changed))
@@ -81,7 +85,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         async_remove_pan_tilt_entities(hass, entry)
     options = dict(entry.options)
     entry.async_on_unload(entry.add_update_listener(partial(_async_options_updated, options)))
-    audio = AudioFeed(lambda: coordinator.camera, name=entry.title)
+    audio = AudioFeed(lambda: coordinator.camera, name=entry.title, timeline=timeline)
     entry.async_on_unload(audio.close)
     preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
     preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None

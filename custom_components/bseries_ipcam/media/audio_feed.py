@@ -24,6 +24,7 @@ from ..backoff import Backoff
 from ..errors import FeedUnavailableError
 from ..protocol import AudioData, BSeriesError, CameraClient, NotSupportedError
 from ..protocol.listeners import Listeners
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -44,7 +45,7 @@ NO_MICROPHONE: Final = "the camera has no microphone (it answers Audio_Start wit
 
 @dataclass(frozen=True, slots=True)
 class AudioChunk:
-    """40 ms of the camera's sound: its uptime stamp (10 ms units) and 320 samples as s16le."""
+    """40 ms of the camera's sound: its time (10 ms units, `timeline`) and 320 samples as s16le."""
 
     timestamp: int
     pcm: bytes
@@ -92,9 +93,14 @@ class AudioFeed:
         *,
         idle_timeout: float = AUDIO_IDLE_TIMEOUT,
         name: str = "camera",
+        timeline: Timeline | None = None,
     ) -> None:
-        """`get_camera` gives the currently connected camera (None while it is offline)."""
+        """`get_camera` gives the currently connected camera (None while it is offline).
+
+        `timeline` times the packets: share the camera's one with its video feed.
+        """
         self._get_camera = get_camera
+        self.timeline = timeline or Timeline()
         self.idle_timeout = idle_timeout
         self.name = name
         self._loop = asyncio.get_running_loop()
@@ -227,7 +233,8 @@ class AudioFeed:
 
     def _on_packet(self, packet: AudioData, samples: list[int]) -> None:
         self.packets += 1
-        self._sinks(AudioChunk(packet.timestamp, pcm_s16le(samples)))
+        time = self.timeline.time_of("audio", packet.timestamp, self._loop.time())
+        self._sinks(AudioChunk(time, pcm_s16le(samples)))
 
     def _on_av_closed(self, error: BSeriesError | None) -> None:
         self._detach()

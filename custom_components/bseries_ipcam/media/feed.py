@@ -37,6 +37,7 @@ from ..protocol import (
     VideoData,
 )
 from ..protocol.listeners import Listeners
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -68,7 +69,7 @@ def stall_after(interval: float) -> float:
 
 @dataclass(slots=True)
 class FeedFrame:
-    """A JPEG from the camera with its sequence number and arrival time (loop clock)."""
+    """A JPEG from the camera: sequence number, arrival (loop clock), time (`timeline`, 10 ms)."""
 
     seq: int
     jpeg: bytes
@@ -111,12 +112,15 @@ class VideoFeed:
         get_interval: Callable[[], float] = lambda: 0.0,
         idle_timeout: float | None = None,
         name: str = "camera",
+        timeline: Timeline | None = None,
     ) -> None:
         """`get_camera` gives the currently connected camera (None while it is offline).
 
-        `get_interval` gives the chosen seconds between frames (0 for full speed).
+        `get_interval` gives the chosen seconds between frames (0 for full speed). `timeline`
+        times the frames: share the camera's one with its audio feed.
         """
         self._get_camera = get_camera
+        self.timeline = timeline or Timeline()
         self._get_interval = get_interval
         self.idle_timeout = IDLE_TIMEOUT if idle_timeout is None else idle_timeout
         self.name = name
@@ -379,7 +383,8 @@ class VideoFeed:
     def _on_frame(self, packet: VideoData) -> None:
         self._seq += 1
         now = self._loop.time()
-        frame = FeedFrame(self._seq, packet.image, now, packet.timestamp)
+        time = self.timeline.time_of("video", packet.timestamp, now)
+        frame = FeedFrame(self._seq, packet.image, now, time)
         self._latest = frame
         self._last_frame_at = now
         if self._fault is not None:

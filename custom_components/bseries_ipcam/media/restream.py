@@ -33,7 +33,7 @@ from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
-from .preroll import ticks_after
+from .timeline import ticks_after
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
