@@ -11,7 +11,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from custom_components.bseries_ipcam import camera as camera_module
+from custom_components.bseries_ipcam import (
+    camera as camera_module,
+    coordinator as coordinator_module,
+)
 from custom_components.bseries_ipcam.camera import FULL_SPEED_INTERVAL, BSeriesCamera
 from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
@@ -143,8 +146,10 @@ async def test_unavailable_while_offline_and_still_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(camera_module, "STILL_WAIT", 0.2)
+    monkeypatch.setattr(coordinator_module, "AVAILABILITY_GRACE", 0.05)
+    simulator.force_login_result(2)
     simulator.drop_all()
-    await wait_until(lambda: _state(hass) == STATE_UNAVAILABLE)
+    await wait_until(lambda: _state(hass) == STATE_UNAVAILABLE, rounds=2_000_000)
     with pytest.raises(HomeAssistantError) as caught:
         await _entity(hass).async_camera_image()
     assert caught.value.translation_key == "no_video"
