@@ -1,10 +1,8 @@
-"""Buttons: pan/tilt in picture terms, and the restream secret's renewal.
+"""Buttons: pan/tilt in picture terms.
 
 Each pan/tilt press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of
 the picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
 `protocol.controls.move_command`. The diagonals are disabled by default.
-
-A new restream secret ends every NVR stream opened with the old one.
 """
 
 from __future__ import annotations
@@ -13,18 +11,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import Platform
+from homeassistant.helpers import entity_registry as er
 
+from .const import DOMAIN
 from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
-from .entity import BSeriesEntity
-from .media.restream import async_ensure_secret, restream_enabled
 from .protocol.controls import Direction
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -85,11 +82,9 @@ BUTTONS: Final = (
     BSeriesButtonDescription(key="ptz_center", translation_key="ptz_center"),
 )
 
-REGENERATE_SECRET_BUTTON: Final = ButtonEntityDescription(
-    key="regenerate_restream_secret",
-    translation_key="regenerate_restream_secret",
-    entity_category=EntityCategory.CONFIG,
-)
+# The restream secret's one-tap button of earlier versions: a new secret is now an options-flow
+# step with a confirmation (it cuts open NVR streams). Its registry entry is removed.
+REMOVED_SECRET_BUTTON_KEY: Final = "regenerate_restream_secret"  # noqa: S105 - a key, no secret
 
 
 async def async_setup_entry(
@@ -97,12 +92,14 @@ async def async_setup_entry(
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the pan/tilt buttons (unless the camera is fixed) and the restream secret's button."""
+    """Add the pan/tilt buttons (unless the camera is fixed)."""
     controls = entry.runtime_data.controls
+    registry = er.async_get(hass)
+    unique_id = f"{controls.coordinator.camera_id}_{REMOVED_SECRET_BUTTON_KEY}"
+    if old := registry.async_get_entity_id(Platform.BUTTON, DOMAIN, unique_id):
+        registry.async_remove(old)
     if controls.pan_tilt:
         async_add_entities(BSeriesPanTiltButton(controls, description) for description in BUTTONS)
-    if restream_enabled(entry):
-        async_add_entities([BSeriesRegenerateSecretButton(entry.runtime_data.coordinator, entry)])
 
 
 class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
@@ -119,23 +116,3 @@ class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
             await self.controls.async_center()
         else:
             await self.controls.async_move(direction, BUTTON_TRAVEL_TIME)
-
-
-class BSeriesRegenerateSecretButton(BSeriesEntity, ButtonEntity):
-    """Replace the camera's restream secret; the new URLs are in the camera's options."""
-
-    def __init__(self, coordinator: BSeriesCoordinator, entry: BSeriesConfigEntry) -> None:
-        """A button for the entry's secret."""
-        super().__init__(coordinator, REGENERATE_SECRET_BUTTON)
-        self._entry = entry
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Always: the secret is HA's, not the camera's."""
-        return True
-
-    @override
-    async def async_press(self) -> None:
-        """Make a new secret."""
-        async_ensure_secret(self.hass, self._entry, renew=True)

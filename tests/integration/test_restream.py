@@ -8,12 +8,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import encode_basic_auth
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 import yarl
 
-from custom_components.bseries_ipcam.const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
+from custom_components.bseries_ipcam.config_flow import CONF_REGENERATE_SECRET as REGENERATE
+from custom_components.bseries_ipcam.const import (
+    CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
+    CONF_RESTREAM,
+    CONF_RESTREAM_SECRET,
+    DOMAIN,
+)
 from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
@@ -44,7 +52,8 @@ async def restream_entry(
         title=TITLE,
         unique_id=CAMERA_ID,
         data=dict(config_entry.data),
-        options={CONF_RESTREAM: True},
+        # As the options flow saves them: saving them again changes nothing (no reload).
+        options={CONF_PAN_TILT: True, CONF_PREROLL_SECONDS: 0, CONF_RESTREAM: True},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -194,26 +203,36 @@ async def test_off_by_default(
     assert button is None
 
 
-async def test_button_regenerates_the_secret(
+async def test_options_regenerate_the_secret_after_a_confirmation(
     hass: HomeAssistant,
     hass_client_no_auth: Any,
     simulator: CameraSimulator,
     restream_entry: MockConfigEntry,
 ) -> None:
-    """A new secret: the old URL is refused and the stream opened with it ends."""
+    """A new secret, confirmed: the old one is refused and the stream opened with it ends."""
     client = await hass_client_no_auth()
     paths = restream_paths(restream_entry)
     old = _auth(restream_entry)
     stream = await client.get(paths["mjpeg"], headers=old)
     assert stream.status == HTTPStatus.OK
     await stream.content.read(1000)
-    button = er.async_get(hass).async_get_entity_id(
-        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    options = hass.config_entries.options
+    result = await options.async_init(restream_entry.entry_id)
+    result = await options.async_configure(
+        result["flow_id"], {CONF_RESTREAM: True, REGENERATE: True}
     )
-    assert button is not None
-    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: button}, blocking=True)
+    assert result["step_id"] == "regenerate_secret"
+    assert _auth(restream_entry) == old  # nothing changes before the confirmation
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "restream_endpoints"
     new = _auth(restream_entry)
     assert new != old
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert placeholders["password"] == restream_secret(restream_entry)
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
     # The open stream ends at its next frame.
     while await stream.content.read(65536):
         pass
@@ -224,11 +243,67 @@ async def test_button_regenerates_the_secret(
     response.close()
 
 
-async def test_options_show_the_urls(
+async def test_switching_restream_on_shows_full_urls_and_the_password(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Right after switching it on: HA's internal URL with the paths, the user, the password."""
+    await async_process_ha_core_config(hass, {"internal_url": "http://homeassistant.local:8123"})
+    options = hass.config_entries.options
+    result = await options.async_init(loaded_entry.entry_id)
+    assert result["data_schema"] is not None
+    assert REGENERATE not in str(result["data_schema"].schema)  # no secret yet to replace
+    result = await options.async_configure(result["flow_id"], {CONF_RESTREAM: True})
+    assert result["step_id"] == "restream_endpoints"
+    paths = restream_paths(loaded_entry)
+    secret = restream_secret(loaded_entry)
+    assert secret
+    assert result["description_placeholders"] == {
+        "mjpeg_url": f"http://homeassistant.local:8123{paths['mjpeg']}",
+        "mkv_url": f"http://homeassistant.local:8123{paths['mkv']}",
+        "user": "nvr",
+        "password": secret,
+    }
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # The secret shown is the one the endpoints take.
+    assert restream_secret(loaded_entry) == secret
+
+
+async def test_without_a_known_url_the_paths_stay_relative(
     hass: HomeAssistant, simulator: CameraSimulator, restream_entry: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(restream_entry.entry_id)
+    hass.config.api = None  # no URL at all: neither configured nor served
+    options = hass.config_entries.options
+    result = await options.async_init(restream_entry.entry_id)
+    assert result["data_schema"] is not None
+    assert REGENERATE in str(result["data_schema"].schema)
+    result = await options.async_configure(result["flow_id"], {CONF_RESTREAM: True})
     placeholders = result["description_placeholders"]
     assert placeholders is not None
-    assert restream_paths(restream_entry)["mkv"] in placeholders["restream"]
-    assert f"password `{restream_secret(restream_entry)}`" in placeholders["restream"]
+    assert placeholders["mkv_url"] == restream_paths(restream_entry)["mkv"]
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_the_old_secret_button_is_removed(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The one-tap button of earlier versions leaves no orphan behind."""
+    config_entry.add_to_hass(hass)
+    entity_registry.async_get_or_create(
+        "button",
+        DOMAIN,
+        f"{CAMERA_ID}_regenerate_restream_secret",
+        config_entry=config_entry,
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    removed = entity_registry.async_get_entity_id(
+        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    )
+    assert removed is None
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

@@ -11,7 +11,7 @@ camera no connection of its own:
 The secret is per camera, in the entry's data, and travels as the password of HTTP Basic
 authentication (`http://nvr:<secret>@host:8123/...`): headers, unlike a query string, appear in no
 access log. It is compared in constant time, never logged, redacted in diagnostics, and replaced by
-the "Regenerate restream secret" button (which ends the streams opened with the old one). A request
+a new one from the options flow (which ends the streams opened with the old one). A request
 without the right secret gets a bare 401 (with the Basic challenge ffmpeg waits for) and starts
 nothing. NVR clients that read slowly skip frames instead of holding anyone back.
 """
@@ -51,6 +51,8 @@ SLOW_CLIENT_BUFFER: Final = 256 * 1024
 STREAM_STALL: Final = 30.0
 FIRST_FRAME_WAIT: Final = 10.0
 SECRET_BYTES: Final = 24
+# The user name NVRs give with the secret (any name is accepted; this is the one shown).
+RESTREAM_USER: Final = "nvr"
 CHALLENGE: Final = f'Basic realm="{DOMAIN}"'
 
 
@@ -144,7 +146,7 @@ class _Stream:
         self.last_frame = self.loop.time()
 
     def still_authorized(self) -> bool:
-        # The button replaces the secret: streams opened with the old one end.
+        # A new secret (options flow): streams opened with the old one end.
         return self.entry.data.get(CONF_RESTREAM_SECRET) == self.secret
 
     def end(self) -> None:
