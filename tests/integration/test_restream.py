@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from http import HTTPStatus
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import encode_basic_auth
@@ -22,7 +23,9 @@ from custom_components.bseries_ipcam.const import (
     CONF_RESTREAM_SECRET,
     DOMAIN,
 )
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
+from custom_components.bseries_ipcam.protocol import ResultCode
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
 from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
@@ -307,3 +310,40 @@ async def test_the_old_secret_button_is_removed(
     )
     assert removed is None
     assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+@pytest.fixture
+def quick_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed tries video again within a tenth of a second."""
+    monkeypatch.setattr(feed_module, "RESTART_MIN_DELAY", 0.05)
+    monkeypatch.setattr(feed_module, "RESTART_MAX_DELAY", 0.1)
+
+
+@pytest.mark.usefixtures("quick_restarts")
+async def test_a_refusal_is_a_503_with_the_reason(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Too many connections: both endpoints say so (503), no traceback, one warning in all."""
+    simulator.force_video_result(ResultCode.TOO_MANY_CONNECTIONS)
+    client = await hass_client_no_auth()
+    paths = restream_paths(restream_entry)
+    for kind in ("mjpeg", "mkv", "mjpeg"):
+        response = await client.get(paths[kind], headers=_auth(restream_entry))
+        assert response.status == HTTPStatus.SERVICE_UNAVAILABLE, kind
+        text = await response.text()
+        assert "no free connection slot" in text, text
+    assert "Error handling request" not in caplog.text
+    assert "Traceback" not in caplog.text
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "refuses video" in warnings[0].getMessage()
+
+    # Video back: the endpoints stream again.
+    simulator.force_video_result(None)
+    response = await client.get(paths["mkv"], headers=_auth(restream_entry))
+    assert response.status == HTTPStatus.OK
+    response.close()

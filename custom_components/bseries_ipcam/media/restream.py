@@ -13,7 +13,8 @@ authentication (`http://nvr:<secret>@host:8123/...`): headers, unlike a query st
 access log. It is compared in constant time, never logged, redacted in diagnostics, and replaced by
 a new one from the options flow (which ends the streams opened with the old one). A request
 without the right secret gets a bare 401 (with the Basic challenge ffmpeg waits for) and starts
-nothing. NVR clients that read slowly skip frames instead of holding anyone back.
+nothing. A camera that refuses video, stalls or is offline gets a 503 with the translated reason.
+NVR clients that read slowly skip frames instead of holding anyone back.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from aiohttp import hdrs, web
 from homeassistant.helpers.http import HomeAssistantView
 
 from ..const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
-from ..errors import BSeriesIntegrationError
+from ..errors import BSeriesIntegrationError, translated_error
+from ..protocol import BSeriesError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
@@ -127,8 +129,11 @@ class RestreamView(HomeAssistantView):
             if kind == "mjpeg":
                 return await stream.mjpeg(request)
             return await stream.matroska(request)
-        except BSeriesIntegrationError as err:
-            return web.Response(status=503, text=f"No video: {err}\n")
+        except (BSeriesError, BSeriesIntegrationError) as err:
+            # Refused, stalled or offline: the reason, as the camera entity gives it. The
+            # refusal notifier (refusals.py) logs the episode once; nothing is logged here.
+            message = translated_error(err, entry.title, default="no_video")
+            return web.Response(status=503, text=f"{message}\n")
 
 
 class _Stream:
