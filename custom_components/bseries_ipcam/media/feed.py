@@ -36,8 +36,10 @@ from ..protocol import (
     TooManyConnectionsError,
     VideoData,
 )
+from .matroska import jpeg_size
 from .mjpeg import multipart_part
 from .on_demand import RESTART_MAX_DELAY, RESTART_MIN_DELAY, CameraStream
+from .reason_frame import ReasonFrames
 from .timeline import Timeline
 
 if TYPE_CHECKING:
@@ -140,6 +142,8 @@ class VideoFeed(CameraStream[FeedFrame]):
             restart_delays=(RESTART_MIN_DELAY, RESTART_MAX_DELAY),
         )
         self.timeline = timeline or Timeline()
+        # What a live viewer sees while there is no picture (live_view.py).
+        self.reason_frames = ReasonFrames()
         self._get_interval = get_interval
         self._latest: FeedFrame | None = None
         # The frame the last still started video for.
@@ -173,6 +177,20 @@ class VideoFeed(CameraStream[FeedFrame]):
     def viewers(self) -> int:
         """Viewers and still requests holding the feed open now."""
         return self._users
+
+    @property
+    def silence(self) -> float | None:
+        """Seconds since the last frame came; None before the first."""
+        if self._latest is None:
+            return None
+        return self._loop.time() - self._last_frame_at
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """Width and height of the last frame that came (the camera's resolution)."""
+        if self._latest is None:
+            return None
+        return jpeg_size(self._latest.jpeg)
 
     @property
     def latest(self) -> FeedFrame | None:

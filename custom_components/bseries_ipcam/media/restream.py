@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from functools import partial
 import hmac
 import secrets
 from typing import TYPE_CHECKING, Final
@@ -30,6 +31,7 @@ from homeassistant.helpers.http import HomeAssistantView
 
 from ..const import CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
 from ..errors import BSeriesIntegrationError, translated_error
+from ..live_view import reason_picture
 from ..protocol import BSeriesError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
@@ -148,17 +150,19 @@ class _Stream:
         return self.entry.data.get(CONF_RESTREAM_SECRET) == self.secret
 
     async def mjpeg(self, request: web.Request) -> web.StreamResponse:
-        """Multipart MJPEG as the camera's videostream.cgi sends it."""
+        """Multipart MJPEG as the camera's videostream.cgi sends it; without video, why.
+
+        As the camera entity's live view: a refusal, a stall or a lost camera shows as a picture
+        of the translated reason on the same stream, and the picture comes back by itself.
+        """
         feed = self.entry.runtime_data.feed
-        async with feed.hold():
-            first = await feed.next_frame(wait=FIRST_FRAME_WAIT)
-            return await serve_mjpeg(
-                request,
-                feed,
-                boundary=MJPEG_BOUNDARY,
-                first=first,
-                authorized=self.still_authorized,
-            )
+        return await serve_mjpeg(
+            request,
+            feed,
+            boundary=MJPEG_BOUNDARY,
+            authorized=self.still_authorized,
+            reason=partial(reason_picture, self.entry),
+        )
 
     async def matroska(self, request: web.Request) -> web.StreamResponse:
         """Matroska: the camera's JPEGs and its sound as PCM, on the camera's clock."""
