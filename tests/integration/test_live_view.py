@@ -17,8 +17,13 @@ from custom_components.bseries_ipcam import (
 )
 from custom_components.bseries_ipcam.const import CONF_RESTREAM
 from custom_components.bseries_ipcam.errors import translated_error, translated_message
+from custom_components.bseries_ipcam.live_view import reason_text
 from custom_components.bseries_ipcam.media import feed as feed_module, mjpeg as mjpeg_module
-from custom_components.bseries_ipcam.media.reason_frame import ReasonFrames, render_reason
+from custom_components.bseries_ipcam.media.reason_frame import (
+    REASON_COMMENT,
+    ReasonFrames,
+    render_reason,
+)
 from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
 from custom_components.bseries_ipcam.protocol import ResultCode, TooManyConnectionsError
 
@@ -151,4 +156,30 @@ async def test_the_restream_mjpeg_tells_why_too(
     )
     simulator.force_video_result(None)
     await _next_frames(parts, reason, camera=True)
+    response.close()
+
+
+async def test_a_stall_is_told_with_its_seconds(
+    hass: HomeAssistant,
+    hass_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A camera silent without closing: "no video for N s", N counting up, then video again."""
+    monkeypatch.setattr(feed_module, "STALL_GRACE", 0.3)
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    parts = mjpeg_parts(response)
+    await anext(parts)
+    simulator.stall()
+    await wait_until(lambda: reason_text(loaded_entry) is not None, rounds=5_000_000)
+    reason = await _next_frames(parts, b"", camera=True)  # the next part: a reason picture
+    assert REASON_COMMENT in reason[:100]
+    text = reason_text(loaded_entry) or ""
+    prefix = translated_message("live_no_video", name=loaded_entry.title, seconds="999").split(
+        "999"
+    )[0]
+    assert text.startswith(prefix), text
+    simulator.resume()
     response.close()

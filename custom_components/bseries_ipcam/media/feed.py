@@ -152,6 +152,8 @@ class VideoFeed(CameraStream[FeedFrame]):
         # One future per waiting viewer, all resolved by the next frame.
         self._waiters: list[asyncio.Future[FeedFrame]] = []
         self._last_frame_at = 0.0
+        # The last frame that ever came (kept through restarts: the live view's size and silence).
+        self._last_seen: FeedFrame | None = None
         self._stall_handle: asyncio.TimerHandle | None = None
         self._session: CameraClient | None = None
         self.stalls = 0
@@ -181,16 +183,16 @@ class VideoFeed(CameraStream[FeedFrame]):
     @property
     def silence(self) -> float | None:
         """Seconds since the last frame came; None before the first."""
-        if self._latest is None:
+        if self._last_seen is None:
             return None
-        return self._loop.time() - self._last_frame_at
+        return self._loop.time() - self._last_seen.received_at
 
     @property
     def frame_size(self) -> tuple[int, int] | None:
         """Width and height of the last frame that came (the camera's resolution)."""
-        if self._latest is None:
+        if self._last_seen is None:
             return None
-        return jpeg_size(self._latest.jpeg)
+        return jpeg_size(self._last_seen.jpeg)
 
     @property
     def latest(self) -> FeedFrame | None:
@@ -325,7 +327,7 @@ class VideoFeed(CameraStream[FeedFrame]):
         now = self._loop.time()
         time = self.timeline.time_of("video", packet.timestamp, now)
         frame = FeedFrame(self._seq, packet.image, now, time)
-        self._latest = frame
+        self._latest = self._last_seen = frame
         self._last_frame_at = now
         if self._fault is not None:
             self._set_fault(None)
