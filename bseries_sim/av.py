@@ -201,7 +201,7 @@ class AvHandler:
         state = self._state
         loop = asyncio.get_running_loop()
         start = loop.time()
-        uptime = state.uptime_10ms()
+        uptime = state.true_uptime_10ms()
         serial = state.audio_serial()
         for number, packet in enumerate(state.tone.packets()):
             now = loop.time()
@@ -211,7 +211,7 @@ class AvHandler:
             elif due > now:
                 await asyncio.sleep(due - now)
             audio = AudioData(
-                timestamp=(uptime + 4 * number) & 0xFFFFFFFF,
+                timestamp=state.uptime_10ms(uptime + 4 * number),
                 serial=(serial + number) & 0xFFFFFFFF,
                 capture_time=int(time.time()) & 0xFFFFFFFF,
                 data=packet,

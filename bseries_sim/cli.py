@@ -52,6 +52,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     add("--camera-id", default=defaults.camera_id, help="12 hex digits (default %(default)s)")
     add("--firmware", default=defaults.firmware, help="system firmware (default %(default)s)")
     add("--alias", default=defaults.alias, help="camera name (default %(default)s)")
+    add("--upnp", action="store_true", help="UPnP port mapping on (reachable from the internet)")
+    add("--ddns", action="store_true", help="DDNS on (published on the internet by name)")
     add("--width", type=int, default=defaults.width, help="frame width (default %(default)s)")
     add("--height", type=int, default=defaults.height, help="frame height (default %(default)s)")
     add("--fps", type=float, default=defaults.fps, help="frames per second (default %(default)s)")
@@ -169,6 +171,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         discovery_port=args.discovery_port if args.discovery_port >= 0 else None,
         restart_delay=args.restart_delay,
         misc_settings=args.misc,
+        upnp=args.upnp,
+        ddns=args.ddns,
     )
 
 

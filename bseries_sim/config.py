@@ -107,6 +107,9 @@ class SimulatorConfig:
     restart_delay: float = 3.0
     # Whether reboot.cgi answers `ok.` before the camera goes away (False: it just drops).
     reboot_reply: bool = True
+    # Reachable from the internet: a port opened on the router by UPnP, a name published by DDNS.
+    upnp: bool = False
+    ddns: bool = False
 
     def __post_init__(self) -> None:
         """Reject values the protocol cannot carry."""

@@ -75,6 +75,11 @@ class FaultState:
     peer_list_after_verify: bool = False
     unknown_after_verify: bool = False
     video_result: int | None = None
+    # The camera's clock in Video_Data/Audio_Data: "normal", "frozen" (stands still at
+    # `frozen_at`, as a broken firmware clock does) or "jumping" (leaps 20 s back and forth
+    # every second).
+    clock: str = "normal"
+    frozen_at: int = 0
 
     @property
     def stalled(self) -> bool:
@@ -90,6 +95,21 @@ class FaultState:
         self.peer_list_after_verify = False
         self.unknown_after_verify = False
         self.video_result = None
+        self.clock = "normal"
+
+
+CLOCK_MODES = ("normal", "frozen", "jumping")
+JUMP_PERIOD_TICKS = 100  # the jumping clock changes its error every second
+JUMP_TICKS = 2000  # by 20 s: back, none, forward, back, ...
+
+
+def faulty_clock(faults: FaultState, ticks: int) -> int:
+    """What the camera's clock says (10 ms units, 32 bits) at true uptime `ticks`."""
+    if faults.clock == "frozen":
+        ticks = faults.frozen_at
+    elif faults.clock == "jumping":
+        ticks += (ticks // JUMP_PERIOD_TICKS % 3 - 1) * JUMP_TICKS
+    return ticks & 0xFFFFFFFF
 
 
 def _field(value: str, size: int) -> bytes:

@@ -93,11 +93,11 @@ def default_params(config: SimulatorConfig) -> dict[str, ParamValue]:
             "ftp_port": 21,
             "ftp_user": "camera",
             "ftp_pwd": FTP_PASSWORD,
-            "ddns_service": 0,
+            "ddns_service": 1 if config.ddns else 0,
             "ddns_user": "camera",
             "ddns_pwd": DDNS_PASSWORD,
-            "ddns_host": "",
-            "upnp_enable": 0,
+            "ddns_host": "camera.example.invalid" if config.ddns else "",
+            "upnp_enable": int(config.upnp),
         }
     )
     # --- alarm settings (alarm.py: set_alarm.cgi, arming) ---

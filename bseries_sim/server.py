@@ -18,7 +18,7 @@ from .commands import run_command
 from .config import SimulatorConfig
 from .control import ControlHandler
 from .discovery import DiscoveryResponder
-from .faults import HUGE_LENGTH, garbage, lying_frame
+from .faults import CLOCK_MODES, HUGE_LENGTH, garbage, lying_frame
 from .http import HTTP_PREFIXES, HttpHandler
 from .peer import Peer, PeerClosedError
 from .state import SimState
@@ -506,6 +506,15 @@ class CameraSimulator:
     def force_video_result(self, result: int | None) -> None:
         """Answer every Video_Start with this result (None or 0: start video)."""
         self._state.faults.video_result = result
+
+    def set_clock(self, mode: str) -> None:
+        """The camera's frame and sound clock: "normal", "frozen" (stands still) or "jumping"."""
+        if mode not in CLOCK_MODES:
+            raise ValueError(f"clock must be one of {', '.join(CLOCK_MODES)}, not {mode!r}")
+        faults = self._state.faults
+        if mode == "frozen" and faults.clock != "frozen":
+            faults.frozen_at = self._state.true_uptime_10ms()
+        faults.clock = mode
 
     def set_response_delay(self, seconds: float) -> None:
         """Wait this long before each control response (0: answer at once)."""

@@ -19,7 +19,7 @@ from custom_components.bseries_ipcam.protocol.const import (
 from custom_components.bseries_ipcam.protocol.messages import ParamChanged
 from custom_components.bseries_ipcam.protocol.upkeep import CENTER_ON_START, PRESET_ON_START
 
-from .faults import FaultState
+from .faults import FaultState, faulty_clock
 from .frames import FrameView, JpegSource, ToneSource
 from .params import default_params
 from .ptz import (
@@ -125,9 +125,14 @@ class SimState:
         self._last_id += 1
         return self._last_id
 
-    def uptime_10ms(self) -> int:
-        """Camera uptime in 10 ms units, as in Video_Data and Audio_Data."""
-        return int((time.monotonic() - self.started_at) * 100) & 0xFFFFFFFF
+    def true_uptime_10ms(self) -> int:
+        """Time since the start in 10 ms units, whatever the camera's clock says."""
+        return int((time.monotonic() - self.started_at) * 100)
+
+    def uptime_10ms(self, true_ticks: int | None = None) -> int:
+        """The camera's clock (10 ms units) as in Video_Data and Audio_Data: faults applied."""
+        ticks = self.true_uptime_10ms() if true_ticks is None else true_ticks
+        return faulty_clock(self.faults, ticks)
 
     def video_timestamp(self, counter: int) -> int:
         """Video_Data's timestamp for frame `counter`: the uptime, or a broken clock."""

@@ -23,7 +23,9 @@ from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
 from .media.stream_source import async_release_stream_source, async_watch_encoder
+from .media.timeline import Timeline
 from .refusals import RefusalNotifier
+from .security import SecurityCheck, async_remove_issues
 from .services import async_setup_services
 from .talk import TalkEngine
 from .upkeep import UpkeepCoordinator
@@ -67,10 +69,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     coordinator = BSeriesCoordinator(hass, entry)
     await coordinator.async_setup()
     entry.async_on_unload(coordinator.async_shutdown)
+    # One clock for the camera's frames and sound, so that they stay in step.
+    timeline = Timeline()
     feed = VideoFeed(
         lambda: coordinator.camera,
         get_interval=lambda: coordinator.frame_interval.milliseconds / 1000,
         name=entry.title,
+        timeline=timeline,
     )
     entry.async_on_unload(feed.close)
     entry.async_on_unload(coordinator.async_add_listener(feed.camera_changed))
@@ -85,7 +90,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         async_remove_pan_tilt_entities(hass, entry)
     options = dict(entry.options)
     entry.async_on_unload(entry.add_update_listener(partial(_async_options_updated, options)))
-    audio = AudioFeed(lambda: coordinator.camera, name=entry.title)
+    audio = AudioFeed(lambda: coordinator.camera, name=entry.title, timeline=timeline)
     entry.async_on_unload(audio.close)
     preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
     preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None
@@ -115,6 +120,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     )
     upkeep.async_start_clock_keeping()
     entry.async_on_unload(async_watch_encoder(hass, entry))
+    SecurityCheck(hass, entry, coordinator).async_start()
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
     if preroll is not None:
@@ -138,3 +144,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> 
         return False
     await async_release_stream_source(hass, entry)
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
+    """A removed camera leaves no security issue behind."""
+    async_remove_issues(hass, entry)

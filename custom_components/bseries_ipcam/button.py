@@ -1,10 +1,8 @@
-"""Buttons: pan/tilt in picture terms, the restream secret's renewal, restart and set clock.
+"""Buttons: pan/tilt in picture terms, restart and set clock.
 
 Each pan/tilt press moves the view for `BUTTON_TRAVEL_TIME` and stops. The directions are those of
 the picture: the FI89xx reversal of left and right and the current flip/mirror are corrected in
 `protocol.controls.move_command`. The diagonals are disabled by default.
-
-A new restream secret ends every NVR stream opened with the old one.
 
 Restart and set clock need an administrator account (upkeep.py tells); the camera is away for
 about a minute after a restart and its entities come back with the reconnect.
@@ -17,11 +15,11 @@ from typing import TYPE_CHECKING, Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
+from homeassistant.helpers import entity_registry as er
 
+from .const import DOMAIN
 from .controls import BUTTON_TRAVEL_TIME, BSeriesControlsEntity
-from .entity import BSeriesEntity
-from .media.restream import async_ensure_secret, restream_enabled
 from .protocol.controls import Direction
 from .upkeep import BSeriesUpkeepEntity
 
@@ -29,7 +27,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -90,11 +87,6 @@ BUTTONS: Final = (
     BSeriesButtonDescription(key="ptz_center", translation_key="ptz_center"),
 )
 
-REGENERATE_SECRET_BUTTON: Final = ButtonEntityDescription(
-    key="regenerate_restream_secret",
-    translation_key="regenerate_restream_secret",
-    entity_category=EntityCategory.CONFIG,
-)
 RESTART_BUTTON: Final = ButtonEntityDescription(
     key="restart",
     device_class=ButtonDeviceClass.RESTART,
@@ -105,6 +97,9 @@ SET_CLOCK_BUTTON: Final = ButtonEntityDescription(
     translation_key="set_clock",
     entity_category=EntityCategory.CONFIG,
 )
+# The restream secret's one-tap button of earlier versions: a new secret is now an options-flow
+# step with a confirmation (it cuts open NVR streams). Its registry entry is removed.
+REMOVED_SECRET_BUTTON_KEY: Final = "regenerate_restream_secret"  # noqa: S105 - a key, no secret
 
 
 async def async_setup_entry(
@@ -112,12 +107,14 @@ async def async_setup_entry(
     entry: BSeriesConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the pan/tilt buttons (unless the camera is fixed) and the restream secret's button."""
+    """Add the pan/tilt buttons (unless the camera is fixed), restart and set clock."""
     controls = entry.runtime_data.controls
+    registry = er.async_get(hass)
+    unique_id = f"{controls.coordinator.camera_id}_{REMOVED_SECRET_BUTTON_KEY}"
+    if old := registry.async_get_entity_id(Platform.BUTTON, DOMAIN, unique_id):
+        registry.async_remove(old)
     if controls.pan_tilt:
         async_add_entities(BSeriesPanTiltButton(controls, description) for description in BUTTONS)
-    if restream_enabled(entry):
-        async_add_entities([BSeriesRegenerateSecretButton(entry.runtime_data.coordinator, entry)])
     upkeep = entry.runtime_data.upkeep
     if upkeep.administrator:
         async_add_entities([BSeriesRestartButton(upkeep, RESTART_BUTTON)])
@@ -139,26 +136,6 @@ class BSeriesPanTiltButton(BSeriesControlsEntity, ButtonEntity):
             await self.controls.async_center()
         else:
             await self.controls.async_move(direction, BUTTON_TRAVEL_TIME)
-
-
-class BSeriesRegenerateSecretButton(BSeriesEntity, ButtonEntity):
-    """Replace the camera's restream secret; the new URLs are in the camera's options."""
-
-    def __init__(self, coordinator: BSeriesCoordinator, entry: BSeriesConfigEntry) -> None:
-        """A button for the entry's secret."""
-        super().__init__(coordinator, REGENERATE_SECRET_BUTTON)
-        self._entry = entry
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Always: the secret is HA's, not the camera's."""
-        return True
-
-    @override
-    async def async_press(self) -> None:
-        """Make a new secret."""
-        async_ensure_secret(self.hass, self._entry, renew=True)
 
 
 class BSeriesRestartButton(BSeriesUpkeepEntity, ButtonEntity):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, override
 
-from aiohttp import web
 from homeassistant.components.camera import Camera
 from homeassistant.components.camera.const import CameraEntityFeature
 from homeassistant.exceptions import ServiceValidationError
@@ -14,15 +14,17 @@ from homeassistant.util import dt as dt_util
 from .alarm_settings import MOTION_ARMED
 from .const import DOMAIN
 from .entity import BSeriesEntity
-from .errors import BSeriesIntegrationError, translate_errors, translated_error
+from .errors import translate_errors
+from .live_view import reason_picture
 from .media.feed import BOUNDARY
 from .media.mjpeg import serve_mjpeg
 from .media.recording import default_path
 from .media.stream_source import async_stream_source
-from .protocol import BSeriesError, FrameInterval
+from .protocol import FrameInterval
 from .protocol.controls import Direction
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from homeassistant.core import HomeAssistant, ServiceResponse
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.template import Template
@@ -111,17 +113,15 @@ class BSeriesCamera(BSeriesEntity, Camera):
 
     @override
     async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
-        """Write every frame of the shared feed to this viewer as multipart MJPEG (`mjpeg`)."""
-        if self._feed.fault is not None:
-            # Refused or stalled: one try, and the reason at once instead of an empty stream.
-            try:
-                await self._feed.still(STILL_WAIT)
-            except (BSeriesError, BSeriesIntegrationError) as err:
-                message = str(
-                    translated_error(err, self.coordinator.config_entry.title, default="no_video")
-                )
-                raise web.HTTPServiceUnavailable(text=message) from err
-        return await serve_mjpeg(request, self._feed, boundary=BOUNDARY)
+        """Every frame of the shared feed as multipart MJPEG (`mjpeg`); without video, why.
+
+        A refusal, a stall or a lost camera shows as a picture of the translated reason on the
+        same stream (`live_view`), and the live picture comes back by itself.
+        """
+        entry = self.coordinator.config_entry
+        return await serve_mjpeg(
+            request, self._feed, boundary=BOUNDARY, reason=partial(reason_picture, entry)
+        )
 
     @override
     async def stream_source(self) -> str | None:

@@ -15,6 +15,7 @@ from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, 
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -42,7 +43,13 @@ from .const import (
 from .controls import pan_tilt_enabled
 from .discovery import CONF_CAMERA_ID
 from .media.preroll import MAX_PREROLL_SECONDS
-from .media.restream import restream_enabled, restream_paths, restream_secret
+from .media.restream import (
+    RESTREAM_USER,
+    async_ensure_secret,
+    restream_enabled,
+    restream_paths,
+    restream_secret,
+)
 from .protocol import (
     BadPasswordError,
     BadUserError,
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
 
     import aiohttp
     from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
     from homeassistant.helpers.typing import DiscoveryInfoType
 
@@ -76,9 +84,11 @@ ADDRESS_FIELDS: Final = {
     probatio.Required(CONF_HOST): str,
     probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port,
 }
+# The password may be empty: the factory account is `admin` without one (a repair then says to
+# set one, see security.py); a required field would make the frontend refuse it.
 CREDENTIAL_FIELDS: Final = {
     probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
-    probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+    probatio.Optional(CONF_PASSWORD, default=""): PASSWORD_SELECTOR,
 }
 
 USER_SCHEMA: Final = probatio.Schema({**ADDRESS_FIELDS, **CREDENTIAL_FIELDS})
@@ -101,6 +111,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
         probatio.Required(CONF_H264_STREAM, default=False): BooleanSelector(),
     }
 )
+CONF_REGENERATE_SECRET: Final = "regenerate_secret"  # noqa: S105 - a form field, no secret
 DHCP_CONFIRM_SCHEMA: Final = probatio.Schema(
     {probatio.Required(CONF_PORT, default=DEFAULT_PORT): cv.port, **CREDENTIAL_FIELDS}
 )
@@ -191,42 +202,89 @@ async def _async_read_alias(
 
 
 class BSeriesOptionsFlow(OptionsFlow):
-    """Options: pan and tilt, pre-roll for recordings, restream, keeping the camera's clock.
+    """Options: pan and tilt, pre-roll, restream, keeping the camera's clock, the H.264 stream.
 
-    The entry reloads when they change (its update listener, see `__init__`).
+    With restream on, its endpoints and password follow the form (step `restream_endpoints`), so
+    they show right after switching it on; a new secret is asked for in the form and confirmed (step
+    `regenerate_secret`) before it replaces the old one, since the NVR streams opened with the old one end. The entry reloads
+    when the options change (its update listener, see `__init__`).
     """
+
+    _options: dict[str, Any]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options with their current values (FI8904W and FI8905W do not pan or tilt)."""
         entry = self.config_entry
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **entry.options,
-                    CONF_PAN_TILT: user_input[CONF_PAN_TILT],
-                    CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
-                    CONF_RESTREAM: user_input[CONF_RESTREAM],
-                    CONF_KEEP_CLOCK: user_input[CONF_KEEP_CLOCK],
-                    CONF_H264_STREAM: user_input[CONF_H264_STREAM],
-                }
-            )
         secret = restream_secret(entry)
-        if restream_enabled(entry) and secret is not None:
-            paths = restream_paths(entry)
-            h264 = f"MPEG-TS (H.264) `{paths['ts']}`, " if "ts" in paths else ""
-            restream = (
-                f"MJPEG `{paths['mjpeg']}`, Matroska `{paths['mkv']}`, {h264}"
-                f"user `nvr`, password `{secret}`"
+        restream_on = restream_enabled(entry) and secret is not None
+        if user_input is not None:
+            self._options = {
+                **entry.options,
+                CONF_PAN_TILT: user_input[CONF_PAN_TILT],
+                CONF_PREROLL_SECONDS: int(user_input[CONF_PREROLL_SECONDS]),
+                CONF_RESTREAM: user_input[CONF_RESTREAM],
+                CONF_KEEP_CLOCK: user_input[CONF_KEEP_CLOCK],
+                CONF_H264_STREAM: user_input[CONF_H264_STREAM],
+            }
+            if not user_input[CONF_RESTREAM]:
+                return self.async_create_entry(data=self._options)
+            if user_input.get(CONF_REGENERATE_SECRET):
+                return await self.async_step_regenerate_secret()
+            async_ensure_secret(self.hass, entry)
+            return await self.async_step_restream_endpoints()
+        schema = OPTIONS_SCHEMA
+        if restream_on:
+            schema = schema.extend(
+                {probatio.Optional(CONF_REGENERATE_SECRET, default=False): BooleanSelector()}
             )
-        else:
-            restream = "off"
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, {**entry.options, CONF_PAN_TILT: pan_tilt_enabled(entry)}
+                schema, {**entry.options, CONF_PAN_TILT: pan_tilt_enabled(entry)}
             ),
-            description_placeholders={"restream": restream},
         )
+
+    async def async_step_regenerate_secret(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm the new secret: NVR streams opened with the old one end at once."""
+        if user_input is not None:
+            async_ensure_secret(self.hass, self.config_entry, renew=True)
+            return await self.async_step_restream_endpoints()
+        return self.async_show_form(
+            step_id="regenerate_secret",
+            description_placeholders={"name": self.config_entry.title},
+        )
+
+    async def async_step_restream_endpoints(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The endpoints as full URLs, the user and the password, to copy into the NVR."""
+        if user_input is not None:
+            return self.async_create_entry(data=self._options)
+        entry = self.config_entry
+        base = _internal_url(self.hass)
+        paths = restream_paths(entry)
+        # The H.264 endpoint is there only with the option; it may be switched on in this very form.
+        ts = f"\n- MPEG-TS (H.264 + AAC): `{base}{paths['mkv'].removesuffix('mkv')}ts`"
+        return self.async_show_form(
+            step_id="restream_endpoints",
+            description_placeholders={
+                "mjpeg_url": base + paths["mjpeg"],
+                "mkv_url": base + paths["mkv"],
+                "ts_endpoint": ts if self._options.get(CONF_H264_STREAM) else "",
+                "user": RESTREAM_USER,
+                "password": restream_secret(entry) or "",
+            },
+        )
+
+
+def _internal_url(hass: HomeAssistant) -> str:
+    """Home Assistant's URL on the home network, "" when none is known (paths stay relative)."""
+    try:
+        return get_url(hass, allow_external=False)
+    except NoURLAvailableError:
+        return ""
 
 
 class BSeriesConfigFlow(ConfigFlow, domain=DOMAIN):

@@ -143,7 +143,8 @@ class BSeriesControls:
         self._unsubs = []
         self._camera = None
         self._controls = None
-        self.settings = None
+        # The settings stay: they are shown through the coordinator's grace, and a new session
+        # reads them again.
 
     async def _async_read(self, controls: CameraControls) -> None:
         """The alias (op 0x0101 comes with op 17, else get_params.cgi) and the settings."""
@@ -161,8 +162,8 @@ class BSeriesControls:
 
     @property
     def available(self) -> bool:
-        """Whether a session is up and its settings are known."""
-        return self._controls is not None and self.settings is not None
+        """Whether the camera is available (see the coordinator's grace) with known settings."""
+        return self._coordinator.available and self.settings is not None
 
     @property
     def connected(self) -> bool:
@@ -325,4 +326,4 @@ class BSeriesControlsEntity(BSeriesEntity):
         """Whether the session is up (and, for settings, the settings are known)."""
         if self._needs_settings:
             return self.controls.available
-        return self.controls.connected
+        return self.coordinator.available

@@ -8,6 +8,12 @@ to the config entry, so unloading it stops them all and closes every socket.
 
 Later platforms (the camera entity, talk) take `coordinator.camera` while `coordinator.connected`
 and listen with `async_add_listener`; a new `CameraClient` object stands for every new session.
+
+A blip is no news: a session that is back within AVAILABILITY_GRACE s leaves every entity
+(`available`) available with its state, and nothing is logged above DEBUG; only past the grace do
+they go unavailable, with one warning. The connectivity sensor shows `connected`, the immediate
+truth. Alarms are not reset by a loss: the new session asks the camera (`get_status.cgi`'s
+`alarm_status`) which alarm, if any, is still on, and turns off the others.
 """
 
 from __future__ import annotations
@@ -72,6 +78,11 @@ AUTH_ERRORS: Final = (AuthenticationError, InsufficientPrivilegeError, InvalidCr
 
 ALARM_TYPES: Final = (AlarmType.MOTION, AlarmType.INPUT, AlarmType.SOUND)
 
+# Long enough for a Wi-Fi roam or a camera that drops its socket and takes the reconnect at the
+# first or second attempt (1 s, then 2 s later), short enough that a real outage shows soon.
+AVAILABILITY_GRACE: Final = 10.0
+ALARM_STATUS_FIELD: Final = "alarm_status"
+
 
 class BSeriesCoordinator:
     """Owns the control session of one camera and tells its listeners about every change."""
@@ -107,6 +118,9 @@ class BSeriesCoordinator:
         self._shutdown = False
         # A restart asked from Home Assistant: the session's end is expected, not a fault.
         self.restart_expected = False
+        self._cancel_grace: CALLBACK_TYPE | None = None
+        self._in_grace = False
+        self._loss_told = False
         self.reconnect_attempts = 0
         self.last_error: str | None = None
         self.auth_failed = False
@@ -120,6 +134,11 @@ class BSeriesCoordinator:
     def connected(self) -> bool:
         """Whether the control session is up."""
         return self._camera is not None
+
+    @property
+    def available(self) -> bool:
+        """Whether the camera's entities are available: up, or lost less than the grace ago."""
+        return self._camera is not None or self._in_grace
 
     @property
     def camera(self) -> CameraClient | None:
@@ -222,6 +241,7 @@ class BSeriesCoordinator:
         if self._cancel_retry is not None:
             self._cancel_retry()
             self._cancel_retry = None
+        self._end_grace()
         if (task := self._reconnect_task) is not None:
             self._reconnect_task = None
             task.cancel()
@@ -251,8 +271,8 @@ class BSeriesCoordinator:
             raise WrongCameraError(expected, info.camera_id)
         if self.info is not None and self.info.firmware != info.firmware:
             self._async_update_firmware(info.firmware)
+        first = self.info is None
         self.info = info
-        self.alarms = dict.fromkeys(ALARM_TYPES, False)
         self._camera = camera
         self._camera_unsubs = [
             camera.add_alarm_listener(self._async_on_alarm),
@@ -261,6 +281,25 @@ class BSeriesCoordinator:
         if not camera.control.connected:
             # The session ended before the close listener was in place.
             self._async_on_camera_closed(camera, None)
+        elif not first:
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_read_alarm_status(camera), f"{DOMAIN} alarm status"
+            )
+
+    async def _async_read_alarm_status(self, camera: CameraClient) -> None:
+        """After a new session: keep on only the alarm the camera says is on (if any)."""
+        try:
+            values = await self.cgi.get("get_status.cgi", fields=(ALARM_STATUS_FIELD,))
+            active = int(values.get(ALARM_STATUS_FIELD, "0"))
+        except (BSeriesError, ValueError) as err:
+            _LOGGER.debug("Alarm status of %s unreadable (%s): all off", self._address, err)
+            active = AlarmType.STOPPED
+        if camera is not self._camera:
+            return  # that session is gone already
+        alarms = {kind: on and kind == active for kind, on in self.alarms.items()}
+        if alarms != self.alarms:
+            self.alarms = alarms
+            self.async_update_listeners()
 
     def _detach(self) -> CameraClient | None:
         """Forget the current session (without closing it) and return it."""
@@ -303,22 +342,51 @@ class BSeriesCoordinator:
         # The protocol closes its own sockets when a session ends; only forget it here.
         self._detach()
         self.last_error = str(error) if error is not None else "connection closed"
+        if not self._in_grace and not self._loss_told:
+            _LOGGER.debug(
+                "Lost the connection to %s (%s); entities stay available for %g s",
+                self._address,
+                self.last_error,
+                AVAILABILITY_GRACE,
+            )
+            self._in_grace = True
+            self._cancel_grace = async_call_later(
+                self.hass,
+                AVAILABILITY_GRACE,
+                HassJob(partial(self._async_grace_over, self.last_error), cancel_on_shutdown=True),
+            )
+        self._backoff.reset()
+        self._async_schedule_reconnect()
+        self.async_update_listeners()
+
+    @callback
+    def _async_grace_over(self, error: str, _now: datetime) -> None:
+        """Still no session after the grace: now the entities go, and the user is told once."""
+        self._cancel_grace = None
+        self._in_grace = False
+        if self._camera is not None:
+            return
+        self._loss_told = True
         if self.restart_expected:
             _LOGGER.info(
                 "%s at %s is restarting as asked; reconnecting when it is back",
                 self.config_entry.title,
                 self._address,
             )
-        else:
-            _LOGGER.warning(
-                "Lost the connection to %s at %s (%s); reconnecting in the background",
-                self.config_entry.title,
-                self._address,
-                self.last_error,
-            )
-        self._backoff.reset()
-        self._async_schedule_reconnect()
+            return
+        _LOGGER.warning(
+            "Lost the connection to %s at %s (%s); reconnecting in the background",
+            self.config_entry.title,
+            self._address,
+            error,
+        )
         self.async_update_listeners()
+
+    def _end_grace(self) -> None:
+        self._in_grace = False
+        if self._cancel_grace is not None:
+            self._cancel_grace()
+            self._cancel_grace = None
 
     # --- reconnecting --------------------------------------------------------------------------
 
@@ -370,7 +438,14 @@ class BSeriesCoordinator:
             _LOGGER.exception("Unexpected error while reconnecting to %s", self._address)
             self._async_schedule_reconnect()
         else:
-            _LOGGER.info("Connection to %s at %s restored", self.config_entry.title, self._address)
+            if self._loss_told:
+                _LOGGER.info(
+                    "Connection to %s at %s restored", self.config_entry.title, self._address
+                )
+            else:
+                _LOGGER.debug("Connection to %s restored within the grace", self._address)
+            self._loss_told = False
+            self._end_grace()
             self._backoff.reset()
             self.last_error = None
             self.restart_expected = False

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 class BSeriesEntity(BaseCoordinatorEntity[BSeriesCoordinator]):
     """An entity of one camera: named after its device, updated by the camera's pushes.
 
-    It is available while the control session is up; entities that must stay available
-    (such as the connectivity sensor) override `available`.
+    It is available while the control session is up, or came back within the coordinator's
+    grace; entities that must stay available (such as the connectivity sensor) override
+    `available`.
     """
 
     _attr_has_entity_name = True
@@ -31,8 +32,8 @@ class BSeriesEntity(BaseCoordinatorEntity[BSeriesCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        """Whether the control session is up."""
-        return self.coordinator.connected
+        """Whether the control session is up (or lost only for the grace so far)."""
+        return self.coordinator.available
 
     @override
     async def async_update(self) -> None:

@@ -83,6 +83,17 @@ def translated_error(
     )
 
 
+def translated_message(key: str, **placeholders: str) -> str:
+    """The translated text of an `exceptions` key, for a message shown outside an error."""
+    return str(
+        HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        )
+    )
+
+
 @contextmanager
 def translate_errors(
     name: str,

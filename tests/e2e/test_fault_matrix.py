@@ -9,12 +9,19 @@ the waits below are upper bounds only, far above what the integration needs.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import base64
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import io
+import json
 import os
 import re
+import shutil
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from PIL import Image
 import pytest
 
 from .conftest import DOMAIN, report_figure
@@ -28,26 +35,48 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 CYCLES: Final = 50
+REASON_MARK: Final = b"bseries_ipcam reason"  # reason_frame.REASON_COMMENT
 STALL_LINE: Final = re.compile(r"stalled \(no video frame for ([\d.]+) s\)")
 
 
 class Viewer:
-    """One MJPEG viewer of the camera: notes when each frame arrives."""
+    """One MJPEG viewer of the camera: notes when each frame (and each reason picture) arrives."""
 
-    def __init__(self, api: HassApi, camera: str) -> None:
-        """Open nothing yet; `start` does."""
+    def __init__(
+        self,
+        api: HassApi,
+        camera: str,
+        *,
+        url: str | None = None,
+        headers: dict[str, str] | None = None,
+        boundary: bytes = b"--frame",
+    ) -> None:
+        """Open nothing yet; `start` does. `url`/`headers`: another MJPEG stream (restream)."""
         self._api = api
-        self._camera = camera
-        self.arrivals: list[float] = []
+        self._url = url or f"{api.url}/api/camera_proxy_stream/{camera}"
+        self._headers = headers or api.headers
+        self._boundary = boundary
+        self.arrivals: list[float] = []  # camera frames
+        self.reasons: list[float] = []  # pictures that tell why there is no video
+        self.reason_jpeg = b""
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        url = f"{self._api.url}/api/camera_proxy_stream/{self._camera}"
-        async with self._api.session.get(url, headers=self._api.headers) as resp:
+        async with self._api.session.get(self._url, headers=self._headers) as resp:
             assert resp.status == 200
+            buffer = b""
             async for chunk in resp.content.iter_any():
-                if b"--frame" in chunk:
-                    self.arrivals.append(time.time())
+                buffer += chunk
+                # A part is told apart by its JPEG's comment, within its first bytes.
+                while (start := buffer.find(self._boundary)) >= 0 and len(buffer) > start + 400:
+                    head = buffer[start : start + 400]
+                    if REASON_MARK in head:
+                        self.reasons.append(time.time())
+                        body = buffer[buffer.find(b"\r\n\r\n", start) + 4 :]
+                        self.reason_jpeg = body[: body.find(b"\xff\xd9") + 2]
+                    else:
+                        self.arrivals.append(time.time())
+                    buffer = buffer[start + len(self._boundary) :]
 
     def start(self) -> None:
         """Open the stream in the background."""
@@ -55,16 +84,25 @@ class Viewer:
 
     async def frame_after(self, moment: float, within: float = 60.0) -> float:
         """The arrival time of the first frame after `moment` (wall clock)."""
+        return await self._first_after(self.arrivals, moment, within, "frame")
+
+    async def reason_after(self, moment: float, within: float = 60.0) -> float:
+        """The arrival time of the first reason picture after `moment` (wall clock)."""
+        return await self._first_after(self.reasons, moment, within, "reason picture")
+
+    async def _first_after(
+        self, times: list[float], moment: float, within: float, what: str
+    ) -> float:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if self._task is not None and self._task.done():
                 self._task.result()  # the stream ended: say why
                 raise AssertionError("the viewer's stream ended")
-            later = [t for t in self.arrivals if t > moment]
+            later = [t for t in times if t > moment]
             if later:
                 return later[0]
             await asyncio.sleep(0.01)
-        raise TimeoutError(f"no frame within {within:g} s")
+        raise TimeoutError(f"no {what} within {within:g} s")
 
     async def stop(self) -> None:
         """Close the stream."""
@@ -193,6 +231,43 @@ async def test_unanswered_restart_reconnects_and_the_waiting_viewer_gets_video(
         await viewer.stop()
 
 
+def _jpeg_size(jpeg: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(jpeg)) as picture:
+        return picture.size
+
+
+@dataclass(frozen=True)
+class Restream:
+    """The restream endpoints of the camera and the credentials an NVR gives."""
+
+    mjpeg: str
+    mkv: str
+    headers: dict[str, str]
+
+
+async def _enable_restream(api: HassApi) -> Restream:
+    """Switch restream on in the options flow; the endpoints and password it shows right away."""
+    (entry,) = await api.config_entries(DOMAIN)
+    flow = await api.request(
+        "POST", "/api/config/config_entries/options/flow", json_data={"handler": entry["entry_id"]}
+    )
+    step = await api.request(
+        "POST",
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        json_data={"restream": True},
+    )
+    assert step["step_id"] == "restream_endpoints", step
+    shown = step["description_placeholders"]
+    done = await api.request(
+        "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", json_data={}
+    )
+    assert done["type"] == "create_entry", done
+    await asyncio.sleep(2)  # the entry reloads with restream on
+    token = base64.b64encode(f"{shown['user']}:{shown['password']}".encode()).decode()
+    assert shown["mjpeg_url"].startswith("http"), shown  # full URLs: HA's internal URL
+    return Restream(shown["mjpeg_url"], shown["mkv_url"], {"Authorization": f"Basic {token}"})
+
+
 async def _issues(api: HassApi) -> list[dict[str, Any]]:
     result = await api.ws_command("repairs/list_issues")
     return [issue for issue in result["issues"] if issue["domain"] == DOMAIN]
@@ -201,7 +276,9 @@ async def _issues(api: HassApi) -> list[dict[str, Any]]:
 async def test_refused_video_start_is_told_and_raises_a_repair_issue(
     api: HassApi, stack: Stack, entities: Entities, sim_client: SimulatorClient
 ) -> None:
-    """Too many connections: stills fail at once, one warning, a repair issue, all cleared after."""
+    """Too many connections: stills fail, live views tell why, one warning, a repair issue."""
+    restream = await _enable_restream(api)
+    await api.wait_for_state(entities.connectivity, "on", within=30)
     await api.wait_for_state(entities.camera, "streaming", within=30)
     await sim_client.command("video-result 2")
     await sim_client.fault("drop-av")  # video that still runs restarts and meets the refusal
@@ -211,11 +288,19 @@ async def test_refused_video_start_is_told_and_raises_a_repair_issue(
         await api.wait_for_state(entities.camera, "idle", within=30)
         status, _body, again = await _still(api, entities)
         assert status == 500
-        path = f"/api/camera_proxy_stream/{entities.camera}"
-        async with api.session.get(f"{api.url}{path}", headers=api.headers) as resp:
-            assert resp.status == 503
+        # A live viewer sees the reason as a picture; the restream says it (503) or shows it.
+        viewer = Viewer(api, entities.camera)
+        viewer.start()
+        opened = time.time()
+        shown = await viewer.reason_after(opened, within=30)
+        async with api.session.get(restream.mkv, headers=restream.headers) as resp:
+            mkv_status = resp.status
             reason = await resp.text()
+        assert mkv_status == 503
         assert "no free connection slot" in reason
+        nvr = Viewer(api, "", url=restream.mjpeg, headers=restream.headers, boundary=b"--ipcamera")
+        nvr.start()
+        nvr_shown = await nvr.reason_after(time.time(), within=30)
         warnings = [line for line in stack.hass.log_lines("WARNING") if "refuses video" in line]
         assert len(warnings) == 1, warnings
         assert "too many connections" in warnings[0]
@@ -228,9 +313,23 @@ async def test_refused_video_start_is_told_and_raises_a_repair_issue(
         assert issue["translation_key"] == "video_too_many_connections"
         assert issue["severity"] == "warning"
         report_figure(
-            f"refused video start: still failed in {took:.3f} s, then {again:.3f} s; stream"
-            f" answered 503 with {reason!r}"
+            f"refused video start: still failed in {took:.3f} s, then {again:.3f} s; restream"
+            f" /mkv answered {mkv_status} with {reason.strip()!r}"
         )
+        accepted_at = time.time()
+        await sim_client.command("video-result 0")
+        back = await viewer.frame_after(accepted_at, within=60)
+        nvr_back = await nvr.frame_after(accepted_at, within=60)
+        size = _jpeg_size(viewer.reason_jpeg)
+        report_figure(
+            f"live view during a refusal: reason picture ({size[0]}x{size[1]}) shown"
+            f" {shown - opened:.2f} s after opening, {len(viewer.reasons)} reason pictures;"
+            f" video back by itself on the same stream {back - accepted_at:.2f} s after the"
+            f" camera accepted (restream MJPEG: reason after {nvr_shown - opened:.2f} s, video"
+            f" back {nvr_back - accepted_at:.2f} s)"
+        )
+        await viewer.stop()
+        await nvr.stop()
     finally:
         await sim_client.command("video-result 0")
     status, body, _took = await _still(api, entities)
@@ -238,6 +337,66 @@ async def test_refused_video_start_is_told_and_raises_a_repair_issue(
     assert body.startswith(b"\xff\xd8")
     await api.wait_for_state(entities.camera, "streaming", within=30)
     assert await _issues(api) == []
+
+
+async def test_one_second_control_drop_writes_no_logbook_entries(
+    api: HassApi, entities: Entities, sim_client: SimulatorClient
+) -> None:
+    """A blip: only the connectivity sensor tells (the others ride out the 10 s grace)."""
+    await api.wait_for_state(entities.connectivity, "on", within=30)
+    await asyncio.sleep(2)
+    since = datetime.now(UTC)
+    await sim_client.fault("drop")
+    off = await api.wait_for_state(entities.connectivity, "off", within=10, interval=0.02)
+    on = await api.wait_for_state(entities.connectivity, "on", within=30, interval=0.05)
+    assert off is not None
+    assert on is not None
+    gap = (
+        datetime.fromisoformat(on["last_changed"]) - datetime.fromisoformat(off["last_changed"])
+    ).total_seconds()
+    await asyncio.sleep(12)  # past the grace: nothing comes late either
+    ours = set((await api.entity_ids(DOMAIN)).values())
+    entries = await api.request("GET", f"/api/logbook/{since.isoformat()}")
+    written = Counter(e["entity_id"] for e in entries if e.get("entity_id") in ours)
+    others = {entity: n for entity, n in written.items() if entity != entities.connectivity}
+    report_figure(
+        f"1 s control drop (back after {gap:.2f} s): logbook entries written: connectivity"
+        f" {written[entities.connectivity]}, other entities {sum(others.values())}"
+        f" (of {len(ours)} entities){' ' + json.dumps(others) if others else ''}"
+    )
+    assert others == {}
+
+
+async def test_record_with_a_frozen_clock_ends_on_wall_time(
+    api: HassApi, entities: Entities, stack: Stack, sim_client: SimulatorClient
+) -> None:
+    """The camera's clock stands still: the clip still lasts its duration, in about that time."""
+    path = stack.hass.media_dir / "e2e-frozen.mp4"
+    await sim_client.command("clock frozen")
+    try:
+        started = time.monotonic()
+        answer = await api.request(
+            "POST",
+            "/api/services/bseries_ipcam/record?return_response",
+            json_data={"entity_id": entities.camera, "filename": str(path), "duration": 4},
+        )
+        wall = time.monotonic() - started
+    finally:
+        await sim_client.command("clock normal")
+    clip = answer["service_response"][entities.camera]
+    process = await asyncio.create_subprocess_exec(
+        shutil.which("ffprobe") or "/usr/bin/ffprobe",
+        *("-v", "error", "-print_format", "json", "-show_format", str(path)),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    length = float(json.loads(out)["format"]["duration"])
+    report_figure(
+        f"record with a frozen clock: duration 4 s took {wall:.2f} s of wall time; clip"
+        f" {length:.2f} s (reported {clip['duration']} s, {clip['frames']} frames)"
+    )
+    assert abs(length - 4) <= 0.5
+    assert wall < 4 + 10
 
 
 def _fds(pid: int) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
 FFMPEG = shutil.which("ffmpeg")
@@ -62,3 +63,31 @@ async def probe(path: Path) -> dict[str, Any]:
 def stream_of(info: dict[str, Any], kind: str) -> dict[str, Any] | None:
     """The first stream of a kind ("video", "audio") in ffprobe's answer."""
     return next((s for s in info["streams"] if s["codec_type"] == kind), None)
+
+
+async def mjpeg_parts(response: Any) -> AsyncIterator[bytes]:
+    """The JPEGs of a multipart/x-mixed-replace response, as they come."""
+    buffer = b""
+    while chunk := await response.content.readany():
+        buffer += chunk
+        while True:
+            head_end = buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                break
+            head = buffer[:head_end].decode()
+            length = int(head.split("Content-Length: ")[1].split("\r\n")[0])
+            end = head_end + 4 + length + 2
+            if len(buffer) < end:
+                break
+            yield buffer[head_end + 4 : head_end + 4 + length]
+            buffer = buffer[end:]
+
+
+async def read_mjpeg_parts(response: Any, count: int) -> list[bytes]:
+    """Read `count` JPEGs from a multipart/x-mixed-replace response."""
+    jpegs: list[bytes] = []
+    async for jpeg in mjpeg_parts(response):
+        jpegs.append(jpeg)
+        if len(jpegs) == count:
+            break
+    return jpegs

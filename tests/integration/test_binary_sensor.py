@@ -13,15 +13,26 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     EntityCategory,
 )
+import pytest
 
-from custom_components.bseries_ipcam.protocol import AlarmType
+from custom_components.bseries_ipcam.coordinator import AVAILABILITY_GRACE
+from custom_components.bseries_ipcam.protocol import AlarmType, ResultCode
 from custom_components.bseries_ipcam.protocol.messages import AlarmNotify
 
-from .helpers import TITLE, MockConfigEntry, coordinator_of, entity_id, state_of, wait_until
+from .helpers import (
+    TITLE,
+    MockConfigEntry,
+    advance,
+    coordinator_of,
+    entity_id,
+    state_of,
+    wait_until,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import entity_registry as er
 
@@ -92,14 +103,53 @@ async def test_unknown_alarm_type_is_ignored(
 
 
 async def test_connection_lost(
-    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
 ) -> None:
-    """Alarm sensors go unavailable with the session; connectivity stays available, off."""
+    """Alarm sensors keep their state through the grace, then go; connectivity tells at once."""
     simulator.trigger_alarm(AlarmType.MOTION)
     await wait_until(lambda: state_of(hass, "motion") == STATE_ON)
-    simulator.stall()
+    simulator.force_login_result(ResultCode.TOO_MANY_CONNECTIONS)
     simulator.drop_all()
     await wait_until(lambda: state_of(hass, "connection") == STATE_OFF)
+    assert state_of(hass, "motion") == STATE_ON
+    await advance(hass, freezer, AVAILABILITY_GRACE)
     for key in ALARMS.values():
         assert state_of(hass, key) == STATE_UNAVAILABLE
-    simulator.resume()
+    assert state_of(hass, "connection") == STATE_OFF
+    simulator.clear_faults()
+    await advance(hass, freezer, 8)
+    await wait_until(lambda: state_of(hass, "connection") == STATE_ON)
+
+
+@pytest.mark.parametrize("still_on", [True, False])
+async def test_alarms_through_a_blip(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    still_on: bool,
+) -> None:
+    """A 1 s drop: the alarm stays, or goes if the camera says on the new session it ended."""
+    coordinator = coordinator_of(loaded_entry)
+    simulator.trigger_alarm(AlarmType.MOTION)
+    await wait_until(lambda: state_of(hass, "motion") == STATE_ON)
+    changes: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: changes.append(event.data["entity_id"]),
+    )
+    simulator.drop_all()
+    await wait_until(lambda: not coordinator.connected)
+    if not still_on:
+        simulator.trigger_alarm(AlarmType.STOPPED)  # ended while nobody listened
+    await advance(hass, freezer, 1)
+    assert coordinator.connected
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await wait_until(lambda: state_of(hass, "motion") == (STATE_ON if still_on else STATE_OFF))
+    connection = entity_id(hass, "connection")
+    motion = entity_id(hass, "motion")
+    # Only the connectivity sensor changed (off and on), and the alarm if it really ended.
+    assert sorted(changes) == sorted([connection, connection] + ([] if still_on else [motion]))

@@ -12,12 +12,16 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
-from custom_components.bseries_ipcam import camera as camera_module
+from custom_components.bseries_ipcam import (
+    camera as camera_module,
+    coordinator as coordinator_module,
+)
 from custom_components.bseries_ipcam.camera import FULL_SPEED_INTERVAL, BSeriesCamera
 from custom_components.bseries_ipcam.media import feed as feed_module, mjpeg as mjpeg_module
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 from .helpers import CAMERA_ID, MockConfigEntry, wait_until
+from .media_helpers import read_mjpeg_parts
 
 if TYPE_CHECKING:
     from homeassistant.core import Event, EventStateChangedData, HomeAssistant
@@ -31,26 +35,6 @@ CAMERA = "camera.b_series_camera_00626e4e72bf"
 def short_idle(monkeypatch: pytest.MonkeyPatch) -> None:
     """Video stops 0.3 s after the last viewer instead of 10 s."""
     monkeypatch.setattr(feed_module, "IDLE_TIMEOUT", 0.3)
-
-
-async def _read_parts(response: Any, count: int) -> list[bytes]:
-    """Read `count` JPEGs from a multipart/x-mixed-replace response."""
-    jpegs: list[bytes] = []
-    buffer = b""
-    while len(jpegs) < count:
-        buffer += await response.content.readany()
-        while True:
-            head_end = buffer.find(b"\r\n\r\n")
-            if head_end < 0:
-                break
-            head = buffer[:head_end].decode()
-            length = int(head.split("Content-Length: ")[1].split("\r\n")[0])
-            end = head_end + 4 + length + 2
-            if len(buffer) < end:
-                break
-            jpegs.append(buffer[head_end + 4 : head_end + 4 + length])
-            buffer = buffer[end:]
-    return jpegs
 
 
 async def test_entity(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
@@ -91,7 +75,7 @@ async def test_viewers_and_stills_share_one_av_connection(
     for response in viewers:
         assert response.status == HTTPStatus.OK
         assert response.content_type == "multipart/x-mixed-replace"
-    parts = await asyncio.gather(*(_read_parts(r, 5) for r in viewers))
+    parts = await asyncio.gather(*(read_mjpeg_parts(r, 5) for r in viewers))
     still = await client.get(f"/api/camera_proxy/{CAMERA}")
     assert (await still.read()).startswith(b"\xff\xd8")
     for jpegs in parts:
@@ -115,7 +99,7 @@ async def test_stalled_viewer_does_not_hold_back_others(
     fast = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     loop = asyncio.get_running_loop()
     start = loop.time()
-    jpegs = await _read_parts(fast, 30)
+    jpegs = await read_mjpeg_parts(fast, 30)
     elapsed = loop.time() - start
     # 30 frames at the simulator's 15 fps take about 2 s; a held-back viewer would take far longer.
     assert elapsed < 4
@@ -144,8 +128,10 @@ async def test_unavailable_while_offline_and_still_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(camera_module, "STILL_WAIT", 0.2)
+    monkeypatch.setattr(coordinator_module, "AVAILABILITY_GRACE", 0.05)
+    simulator.force_login_result(2)
     simulator.drop_all()
-    await wait_until(lambda: _state(hass) == STATE_UNAVAILABLE)
+    await wait_until(lambda: _state(hass) == STATE_UNAVAILABLE, rounds=2_000_000)
     with pytest.raises(HomeAssistantError) as caught:
         await _entity(hass).async_camera_image()
     assert caught.value.translation_key == "no_video"
@@ -176,7 +162,7 @@ async def test_stalled_viewer_skips_frames_while_its_socket_is_full(
     client = await hass_client()
     stalled = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     fast = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
-    jpegs = await _read_parts(fast, 20)
+    jpegs = await read_mjpeg_parts(fast, 20)
     assert len(set(jpegs)) == 20
     stalled.close()
     fast.close()
@@ -213,7 +199,7 @@ async def test_stream_ends_when_video_stalls(
     monkeypatch.setattr(mjpeg_module, "STREAM_STALL", 0.4)
     client = await hass_client()
     response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
-    await _read_parts(response, 2)
+    await read_mjpeg_parts(response, 2)
     simulator.stall()
     async with asyncio.timeout(5):
         while await response.content.readany():
@@ -229,7 +215,7 @@ async def test_stream_ends_when_the_entry_unloads(
 ) -> None:
     client = await hass_client()
     response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
-    await _read_parts(response, 2)
+    await read_mjpeg_parts(response, 2)
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     async with asyncio.timeout(5):
         while await response.content.readany():
@@ -270,7 +256,7 @@ async def test_a_live_viewer_keeps_one_av_connection_through_thumbnails(
 ) -> None:
     client = await hass_client()
     viewer = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
-    await _read_parts(viewer, 2)
+    await read_mjpeg_parts(viewer, 2)
     for _ in range(4):
         response = await client.get(f"/api/camera_proxy/{CAMERA}")
         assert (await response.read()).startswith(b"\xff\xd8")

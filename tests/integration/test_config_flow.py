@@ -69,6 +69,19 @@ async def test_user_flow(
     await simulator.wait_for(lambda: simulator.stats.control_connections_open == 0)
 
 
+async def test_user_flow_factory_account_without_password(
+    hass: HomeAssistant, simulator: CameraSimulator, sim_users: dict[str, SimUser]
+) -> None:
+    """The factory account (admin, empty password) is addable: the password field is optional."""
+    sim_users[DEFAULT_USER] = SimUser("")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    form = user_input(simulator)
+    del form[CONF_PASSWORD]  # the frontend sends no value for an empty optional field
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == user_input(simulator, **{CONF_PASSWORD: ""})
+
+
 def _refuse_connection(simulator: CameraSimulator, free_port: Callable[[], int]) -> dict[str, Any]:
     return {CONF_PORT: free_port()}
 

@@ -20,6 +20,7 @@ import pytest
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_USER
 from custom_components.bseries_ipcam.const import DOMAIN
+from custom_components.bseries_ipcam.coordinator import AVAILABILITY_GRACE
 from custom_components.bseries_ipcam.protocol import ResultCode
 from custom_components.bseries_ipcam.protocol.messages import LoginReq
 
@@ -201,7 +202,7 @@ async def test_reconnect_with_backoff(
     loaded_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A lost session: unavailable, retried after 1 then 2 s, back; one log line each way."""
+    """A lost session: retried after 1, 2, 4 ... s; unavailable past the grace, one line each way."""
     caplog.set_level(logging.DEBUG, logger="custom_components.bseries_ipcam")
     coordinator = coordinator_of(loaded_entry)
     attempts = login_attempts(simulator)
@@ -210,48 +211,65 @@ async def test_reconnect_with_backoff(
     simulator.drop_all()
     await wait_until(lambda: not coordinator.connected)
     await hass.async_block_till_done()
-    assert state_of(hass, "motion") == STATE_UNAVAILABLE
+    # The connectivity sensor tells at once; the others ride out the grace.
     assert state_of(hass, "connection") == STATE_OFF
+    assert state_of(hass, "motion") == STATE_OFF
     with pytest.raises(HomeAssistantError, match="is not connected"):
         coordinator.require_camera()
 
     # First retry after 1 s: the camera is still full.
     await advance(hass, freezer, 1)
     assert login_attempts(simulator) == attempts + 1
-    assert state_of(hass, "connection") == STATE_OFF
     assert "too many connections" in (coordinator.last_error or "")
-    # The next one waits 2 s: nothing happens 1 s later.
+    # The next one waits 2 s, the one after 4 s: the grace (10 s) ends before the 4th attempt.
     await advance(hass, freezer, 1)
     assert login_attempts(simulator) == attempts + 1
+    await advance(hass, freezer, 1)
+    await advance(hass, freezer, 4)
+    assert login_attempts(simulator) == attempts + 3
+    assert state_of(hass, "motion") == STATE_OFF
+    assert told(caplog) == []
+    await advance(hass, freezer, AVAILABILITY_GRACE - 7)
+    assert state_of(hass, "motion") == STATE_UNAVAILABLE
+    assert state_of(hass, "connection") == STATE_OFF
 
     simulator.clear_faults()
-    await advance(hass, freezer, 1)
-    assert login_attempts(simulator) == attempts + 2
+    await advance(hass, freezer, 5)  # the 4th attempt, 8 s after the 3rd
+    assert login_attempts(simulator) == attempts + 4
     assert coordinator.connected
     assert coordinator.require_camera() is coordinator.camera
     assert coordinator.last_error is None
     assert state_of(hass, "motion") == STATE_OFF
     assert state_of(hass, "connection") == STATE_ON
 
-    lost = messages(caplog, LOST)
-    assert len(lost) == 1
-    assert lost[0].levelno == logging.WARNING
-    restored = messages(caplog, RESTORED)
-    assert len(restored) == 1
-    assert restored[0].levelno == logging.INFO
-    assert [
-        r
-        for r in caplog.records
-        if r.levelno >= logging.WARNING and r.name.startswith("custom_components")
-    ] == lost
+    lost, restored = told(caplog)
+    assert LOST in lost.getMessage()
+    assert lost.levelno == logging.WARNING
+    assert RESTORED in restored.getMessage()
+    assert restored.levelno == logging.INFO
 
-    # A second loss logs once more, and the backoff starts again at 1 s.
+    # A blip (back at the first retry) is no news: nothing above DEBUG, nothing unavailable.
+    caplog.clear()
     simulator.drop_all()
     await wait_until(lambda: not coordinator.connected)
+    await hass.async_block_till_done()
+    assert state_of(hass, "motion") == STATE_OFF
     await advance(hass, freezer, 1)
     assert coordinator.connected
-    assert len(messages(caplog, LOST)) == 2
-    assert len(messages(caplog, RESTORED)) == 2
+    await advance(hass, freezer, AVAILABILITY_GRACE)
+    assert state_of(hass, "motion") == STATE_OFF
+    assert told(caplog) == []
+    assert messages(caplog, LOST)  # at DEBUG
+
+
+def told(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The integration's log records at INFO and above."""
+    return [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.bseries_ipcam")
+        and record.levelno >= logging.INFO
+    ]
 
 
 async def test_backoff_is_capped(

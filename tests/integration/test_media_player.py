@@ -38,6 +38,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     mock_platform,
 )
 
+from custom_components.bseries_ipcam import coordinator as coordinator_module
 from custom_components.bseries_ipcam.protocol.messages import TalkEnd
 
 from .helpers import TITLE, MockConfigEntry, coordinator_of, wait_until
@@ -167,14 +168,17 @@ async def test_browse_media(
 
 
 async def test_unavailable_while_offline(
-    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The speaker is unavailable while the control session is down."""
+    """The speaker is unavailable while the control session is down (past the grace)."""
+    monkeypatch.setattr(coordinator_module, "AVAILABILITY_GRACE", 0.05)
     simulator.force_login_result(2)
     simulator.drop_all()
     await wait_until(lambda: not coordinator_of(loaded_entry).connected)
-    await hass.async_block_till_done()
-    assert state_of(hass) == STATE_UNAVAILABLE
+    await wait_until(lambda: state_of(hass) == STATE_UNAVAILABLE, rounds=2_000_000)
 
 
 class ToneTTS(TextToSpeechEntity):

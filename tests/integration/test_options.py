@@ -43,6 +43,10 @@ async def test_options_turn_preroll_on_and_off(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_PREROLL_SECONDS: 5.0, CONF_RESTREAM: True}
     )
+    # Restream on: its endpoints and password come next, then the options are saved.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "restream_endpoints"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # The camera still pans and tilts and its clock is kept: those options keep their default.
     assert loaded_entry.options == {

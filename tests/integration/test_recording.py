@@ -127,6 +127,28 @@ async def test_record_clip(
     ]
 
 
+@pytest.mark.parametrize("clock", ["frozen", "jumping"])
+async def test_record_whatever_the_camera_clock_says(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    media_dir: Path,
+    clock: str,
+) -> None:
+    """A clock that stands still or leaps 20 s each second: the clip still lasts its duration."""
+    simulator.set_clock(clock)
+    path = media_dir / f"{clock}.mp4"
+    # Trusting the camera's clock, a frozen one never ended the clip (and a jumping one at random).
+    async with asyncio.timeout(60):
+        result = await _record(hass, filename=str(path), duration=3)
+    assert 2.5 <= result["duration"] <= 3.0
+    info = await probe(path)
+    assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.5)
+    video = stream_of(info, "video")
+    assert video is not None
+    assert int(video["nb_read_frames"]) == pytest.approx(3 * FPS, abs=6)
+
+
 async def test_two_recordings_share_one_feed(
     hass: HomeAssistant,
     simulator: CameraSimulator,

@@ -5,21 +5,28 @@ from __future__ import annotations
 import asyncio
 from http import HTTPStatus
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import encode_basic_auth
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 import yarl
 
+from custom_components.bseries_ipcam.config_flow import CONF_REGENERATE_SECRET as REGENERATE
 from custom_components.bseries_ipcam.const import (
     CONF_H264_STREAM,
+    CONF_PAN_TILT,
+    CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
     CONF_RESTREAM_SECRET,
     DOMAIN,
 )
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.restream import restream_paths, restream_secret
+from custom_components.bseries_ipcam.protocol import ResultCode
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
 from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
@@ -49,7 +56,8 @@ async def restream_entry(
         title=TITLE,
         unique_id=CAMERA_ID,
         data=dict(config_entry.data),
-        options={CONF_RESTREAM: True},
+        # As the options flow saves them: saving them again changes nothing (no reload).
+        options={CONF_PAN_TILT: True, CONF_PREROLL_SECONDS: 0, CONF_RESTREAM: True},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -199,26 +207,36 @@ async def test_off_by_default(
     assert button is None
 
 
-async def test_button_regenerates_the_secret(
+async def test_options_regenerate_the_secret_after_a_confirmation(
     hass: HomeAssistant,
     hass_client_no_auth: Any,
     simulator: CameraSimulator,
     restream_entry: MockConfigEntry,
 ) -> None:
-    """A new secret: the old URL is refused and the stream opened with it ends."""
+    """A new secret, confirmed: the old one is refused and the stream opened with it ends."""
     client = await hass_client_no_auth()
     paths = restream_paths(restream_entry)
     old = _auth(restream_entry)
     stream = await client.get(paths["mjpeg"], headers=old)
     assert stream.status == HTTPStatus.OK
     await stream.content.read(1000)
-    button = er.async_get(hass).async_get_entity_id(
-        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    options = hass.config_entries.options
+    result = await options.async_init(restream_entry.entry_id)
+    result = await options.async_configure(
+        result["flow_id"], {CONF_RESTREAM: True, REGENERATE: True}
     )
-    assert button is not None
-    await hass.services.async_call("button", "press", {ATTR_ENTITY_ID: button}, blocking=True)
+    assert result["step_id"] == "regenerate_secret"
+    assert _auth(restream_entry) == old  # nothing changes before the confirmation
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "restream_endpoints"
     new = _auth(restream_entry)
     assert new != old
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert placeholders["password"] == restream_secret(restream_entry)
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
     # The open stream ends at its next frame.
     while await stream.content.read(65536):
         pass
@@ -229,14 +247,112 @@ async def test_button_regenerates_the_secret(
     response.close()
 
 
-async def test_options_show_the_urls(
+async def test_switching_restream_on_shows_full_urls_and_the_password(
+    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """Right after switching it on: HA's internal URL with the paths, the user, the password."""
+    await async_process_ha_core_config(hass, {"internal_url": "http://homeassistant.local:8123"})
+    options = hass.config_entries.options
+    result = await options.async_init(loaded_entry.entry_id)
+    assert result["data_schema"] is not None
+    assert REGENERATE not in str(result["data_schema"].schema)  # no secret yet to replace
+    result = await options.async_configure(result["flow_id"], {CONF_RESTREAM: True})
+    assert result["step_id"] == "restream_endpoints"
+    paths = restream_paths(loaded_entry)
+    secret = restream_secret(loaded_entry)
+    assert secret
+    assert result["description_placeholders"] == {
+        "mjpeg_url": f"http://homeassistant.local:8123{paths['mjpeg']}",
+        "mkv_url": f"http://homeassistant.local:8123{paths['mkv']}",
+        "ts_endpoint": "",
+        "user": "nvr",
+        "password": secret,
+    }
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    # The secret shown is the one the endpoints take.
+    assert restream_secret(loaded_entry) == secret
+
+
+async def test_without_a_known_url_the_paths_stay_relative(
     hass: HomeAssistant, simulator: CameraSimulator, restream_entry: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(restream_entry.entry_id)
+    hass.config.api = None  # no URL at all: neither configured nor served
+    options = hass.config_entries.options
+    result = await options.async_init(restream_entry.entry_id)
+    assert result["data_schema"] is not None
+    assert REGENERATE in str(result["data_schema"].schema)
+    result = await options.async_configure(result["flow_id"], {CONF_RESTREAM: True})
     placeholders = result["description_placeholders"]
     assert placeholders is not None
-    assert restream_paths(restream_entry)["mkv"] in placeholders["restream"]
-    assert f"password `{restream_secret(restream_entry)}`" in placeholders["restream"]
+    assert placeholders["mkv_url"] == restream_paths(restream_entry)["mkv"]
+    result = await options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_the_old_secret_button_is_removed(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The one-tap button of earlier versions leaves no orphan behind."""
+    config_entry.add_to_hass(hass)
+    entity_registry.async_get_or_create(
+        "button",
+        DOMAIN,
+        f"{CAMERA_ID}_regenerate_restream_secret",
+        config_entry=config_entry,
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    removed = entity_registry.async_get_entity_id(
+        "button", DOMAIN, f"{CAMERA_ID}_regenerate_restream_secret"
+    )
+    assert removed is None
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+@pytest.fixture
+def quick_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed tries video again within a tenth of a second."""
+    monkeypatch.setattr(feed_module, "RESTART_MIN_DELAY", 0.05)
+    monkeypatch.setattr(feed_module, "RESTART_MAX_DELAY", 0.1)
+
+
+@pytest.mark.usefixtures("quick_restarts")
+async def test_a_refusal_is_a_503_with_the_reason(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    simulator: CameraSimulator,
+    restream_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Too many connections: Matroska says so (503), MJPEG shows it; one warning in all."""
+    simulator.force_video_result(ResultCode.TOO_MANY_CONNECTIONS)
+    client = await hass_client_no_auth()
+    paths = restream_paths(restream_entry)
+    for _ in range(2):
+        response = await client.get(paths["mkv"], headers=_auth(restream_entry))
+        assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+        text = await response.text()
+        assert "no free connection slot" in text, text
+    # The MJPEG endpoint is a live view: the reason as a picture (test_live_view).
+    response = await client.get(paths["mjpeg"], headers=_auth(restream_entry))
+    assert response.status == HTTPStatus.OK
+    response.close()
+    assert "Error handling request" not in caplog.text
+    assert "Traceback" not in caplog.text
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "refuses video" in warnings[0].getMessage()
+
+    # Video back: the endpoints stream again.
+    simulator.force_video_result(None)
+    response = await client.get(paths["mkv"], headers=_auth(restream_entry))
+    assert response.status == HTTPStatus.OK
+    response.close()
 
 
 async def test_h264_as_mpegts_beside_a_stalled_reader(
@@ -259,10 +375,16 @@ async def test_h264_as_mpegts_beside_a_stalled_reader(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    options = hass.config_entries.options
+    result = await options.async_init(entry.entry_id)
+    result = await options.async_configure(
+        result["flow_id"], {CONF_RESTREAM: True, CONF_H264_STREAM: True}
+    )
     placeholders = result["description_placeholders"]
     assert placeholders is not None
-    assert restream_paths(entry)["ts"] in placeholders["restream"]
+    assert restream_paths(entry)["ts"] in placeholders["ts_endpoint"]
+    result = await options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
     client = await hass_client_no_auth()
     # A stalled reader: opens the stream and never reads from it.
     stalled = await client.get(restream_paths(entry)["ts"], headers=_auth(entry))

@@ -49,6 +49,8 @@ def test_every_key_in_use_is_translated() -> None:
     # Keys chosen through errors.translated_error: its table, its default, and the callers' own.
     exceptions |= {key for _, key in ERROR_KEYS} | {DEFAULT_KEY}
     exceptions |= set(re.findall(r'default="(\w+)"', code))
+    # Texts shown outside an error (errors.translated_message), e.g. the live view's reasons.
+    exceptions |= set(re.findall(r'translated_message\(\s*"(\w+)"', code))
     exceptions |= set(TALK_ERROR_KEYS.values())
     # A recording's failures (recording.ClipError) carry their key.
     exceptions |= set(re.findall(r'(?:ClipError|_fail)\(\s*"(\w+)"', code))

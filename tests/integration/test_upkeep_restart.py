@@ -18,8 +18,7 @@ from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import DOMAIN
 
 from .helpers import CAMERA_ID, MockConfigEntry
-from .media_helpers import needs_ffmpeg, probe, stream_of
-from .test_camera import _read_parts
+from .media_helpers import needs_ffmpeg, probe, read_mjpeg_parts as _read_parts, stream_of
 
 if TYPE_CHECKING:
     from pathlib import Path

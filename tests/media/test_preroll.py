@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from custom_components.bseries_ipcam.media.audio_feed import AudioChunk
 from custom_components.bseries_ipcam.media.feed import FeedFrame
-from custom_components.bseries_ipcam.media.preroll import PrerollBuffer, ticks_after
+from custom_components.bseries_ipcam.media.preroll import PrerollBuffer
+from custom_components.bseries_ipcam.media.timeline import ticks_after
 
 
 def _frame(seq: int, timestamp: int) -> FeedFrame:

@@ -229,6 +229,13 @@ def test_parse_vars() -> None:
     }
     assert parse_vars(text, ["alias", "port"]) == {"alias": 'It\'s "mine"; really', "port": "80"}
     assert parse_vars("var x") == {}
+    # Of a password only whether it is set leaves the parser.
+    assert parse_vars(text, ["port"], set_only=["alias", "empty", "absent"]) == {
+        "port": "80",
+        "alias": "1",
+        "empty": "0",
+    }
+    assert parse_vars(text, set_only=["alias"])["alias"] == "1"
     assert parse_vars("var x='unterminated") == {"x": "unterminated"}
 
 

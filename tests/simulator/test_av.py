@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PIL import Image
+import pytest
 
 from bseries_sim.faults import lying_frame
 from bseries_sim.frames import ToneSource
@@ -303,3 +304,21 @@ async def test_no_microphone_refuses_audio(
     clients.append(av)
     assert response.result == 0
     await av.read_type(VideoData)
+
+
+async def test_frozen_and_jumping_clocks(sim: CameraSimulator, clients: list[RawClient]) -> None:
+    """The camera's clock as broken firmware has it: standing still, then leaping 20 s about."""
+    client, _, _ = await login(sim)
+    _, av = await start_video(sim, client)
+    clients.extend([client, av])
+    sim.set_clock("frozen")
+    frozen = [(await av.read_type(VideoData)).timestamp for _ in range(5)]
+    assert len(set(frozen)) == 1
+    sim.set_clock("jumping")
+    jumping = [(await av.read_type(VideoData)).timestamp for _ in range(100)]
+    steps = [b - a for a, b in itertools.pairwise(jumping)]
+    assert min(steps) < -1000  # leaps back ...
+    assert max(steps) > 1000  # ... and forward
+    sim.set_clock("normal")
+    with pytest.raises(ValueError, match="clock must be"):
+        sim.set_clock("sideways")

@@ -58,11 +58,14 @@ async def test_fault_commands(sim: CameraSimulator, clients: list[RawClient]) ->
     assert run_command(sim, "video-result 0") == "video-result normal"
     assert fault(sim, "video_result") is None
     assert "1.5 s" in run_command(sim, "delay 1.5")
+    assert run_command(sim, "clock frozen") == "camera clock frozen"
+    assert run_command(sim, "clock jumping") == "camera clock jumping"
     assert run_command(sim, "peer-list").endswith("on")
     assert run_command(sim, "peer-list off").endswith("off")
     assert run_command(sim, "unknown-op on").endswith("on")
     assert run_command(sim, "unknown-op no").endswith("off")
     assert run_command(sim, "clear") == "every fault cleared"
+    assert fault(sim, "clock") == "normal"
     assert fault(sim, "verify_result") is None
     assert json.loads(run_command(sim, "status"))["av_connections_open"] == 1
     assert run_command(sim, "help") == HELP

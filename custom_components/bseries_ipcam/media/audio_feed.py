@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, override
 
 from ..protocol import AudioData, CameraClient, NotSupportedError
 from .on_demand import CameraStream
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -40,7 +41,7 @@ NO_MICROPHONE: Final = "the camera has no microphone (it answers Audio_Start wit
 
 @dataclass(frozen=True, slots=True)
 class AudioChunk:
-    """40 ms of the camera's sound: its uptime stamp (10 ms units) and 320 samples as s16le."""
+    """40 ms of the camera's sound: its time (10 ms units, `timeline`) and 320 samples as s16le."""
 
     timestamp: int
     pcm: bytes
@@ -91,9 +92,14 @@ class AudioFeed(CameraStream[AudioChunk]):
         *,
         idle_timeout: float = AUDIO_IDLE_TIMEOUT,
         name: str = "camera",
+        timeline: Timeline | None = None,
     ) -> None:
-        """`get_camera` gives the currently connected camera (None while it is offline)."""
+        """`get_camera` gives the currently connected camera (None while it is offline).
+
+        `timeline` times the packets: share the camera's one with its video feed.
+        """
         super().__init__(get_camera, idle_timeout=idle_timeout, name=name)
+        self.timeline = timeline or Timeline()
         self.microphone: bool | None = None
         self._decided = asyncio.Event()
         self.packets = 0
@@ -149,7 +155,8 @@ class AudioFeed(CameraStream[AudioChunk]):
 
     def _on_packet(self, packet: AudioData, samples: list[int]) -> None:
         self.packets += 1
-        self._emit(AudioChunk(packet.timestamp, pcm_s16le(samples)))
+        time = self.timeline.time_of("audio", packet.timestamp, self._loop.time())
+        self._emit(AudioChunk(time, pcm_s16le(samples)))
 
     @override
     def _closed_now(self) -> None:

@@ -17,9 +17,9 @@ into H.264 + AAC in MPEG-TS, whatever the number of readers:
 - the encoder is chosen once per ffmpeg binary (`probe_encoder`): a working hardware H.264 encoder
   (VAAPI, QSV, V4L2 M2M) or libx264; a hardware encoder that fails later falls back to libx264.
 
-Frames go to ffmpeg as the restream's Matroska (`matroska.MatroskaWriter`) on a `StreamClock`:
-the camera's own timestamps while they keep time with the arrival times, arrival times once they
-stand still or jump. HA-free: the binary's path is given.
+Frames go to ffmpeg as the restream's Matroska (`matroska.MatroskaWriter`) at the times the feeds'
+timeline gave them (the camera's clock while it keeps time, arrival times once it stands still or
+jumps: timeline.py). HA-free: the binary's path is given.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .audio_feed import SAMPLE_RATE
 from .feed import VideoFeed
 from .matroska import MatroskaWriter, jpeg_size
 from .on_demand import OnDemandStream
-from .preroll import ticks_after
+from .timeline import ticks_after
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,8 +60,6 @@ TS_PACKET: Final = 188
 READ_SIZE: Final = TS_PACKET * 64
 # Bytes waiting for ffmpeg's stdin before frames are dropped (it does not keep up): ~10 s of VGA.
 MAX_BACKLOG: Final = 8 * 1024 * 1024
-# Camera and arrival clocks may drift apart by this much (10 ms ticks) before arrival times win.
-CLOCK_TOLERANCE: Final = 50
 AAC_RATE: Final = 48000
 PMT_PID: Final = 0x1000
 STDERR_KEEP: Final = 2048
@@ -183,32 +181,20 @@ def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
 
 
 class StreamClock:
-    """Stream times in 10 ms ticks from zero, strictly increasing per track.
+    """Stream times in 10 ms ticks from a run's first frame: never negative, rising per track.
 
-    The camera's timestamps while they keep time with the arrival times (within
-    CLOCK_TOLERANCE); once they stand still, go back or jump, arrival times for the rest of the
-    run, so that a camera with a frozen or jumping clock still gives a stream that plays at the
-    right speed.
+    The packets' times come from the feeds' `Timeline` (timeline.py decides what time a packet has,
+    camera clock or arrival); this only moves them to the stream's origin.
     """
 
-    def __init__(self, timestamp: int, arrival: float) -> None:
-        """Time zero is camera time `timestamp`, arriving at loop time `arrival`."""
-        self._timestamp = timestamp
-        self._arrival = arrival
+    def __init__(self, origin: int) -> None:
+        """Time zero is the timeline's time `origin`."""
+        self._origin = origin
         self._last: dict[int, int] = {}
-        self.rebased = 0
 
-    def ticks(self, track: int, timestamp: int, arrival: float) -> int:
-        """The stream time of a frame or chunk of `track` with camera time `timestamp`."""
-        elapsed = round((arrival - self._arrival) * 100)
-        result = elapsed
-        if not self.rebased:
-            camera = ticks_after(timestamp, self._timestamp)
-            if camera >= 0 and abs(camera - elapsed) <= CLOCK_TOLERANCE:
-                result = camera
-            else:
-                self.rebased = 1
-        result = max(result, self._last.get(track, -1) + 1)
+    def ticks(self, track: int, timestamp: int) -> int:
+        """The stream time of a frame or chunk of `track` at timeline time `timestamp`."""
+        result = max(ticks_after(timestamp, self._origin), self._last.get(track, -1) + 1)
         self._last[track] = result
         return result
 
@@ -258,7 +244,6 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         self.last_error: str | None = None
         self.resolution: tuple[int, int] | None = None
         self.audio_track = False
-        self.clock_rebased = 0
         self.bytes_out = 0
 
     @property
@@ -285,7 +270,8 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
             "last_error": self.last_error,
             "resolution": list(self.resolution) if self.resolution is not None else None,
             "audio": self.audio_track,
-            "clock_rebased": self.clock_rebased,
+            # How often the camera's clock was left for arrival times (timeline.py).
+            "clock_rebased": self.video.timeline.rebases,
             "bytes_out": self.bytes_out,
         }
 
@@ -460,7 +446,7 @@ class _Run:
         self.undo.append(video.subscribe(self.on_frame))
         first = await video.next_frame(wait=FIRST_FRAME_WAIT)
         self.size = jpeg_size(first.jpeg) or (640, 480)
-        self.clock = StreamClock(first.timestamp, first.received_at)
+        self.clock = StreamClock(first.timestamp)
         self.mkv = MatroskaWriter(
             0,
             width=self.size[0],
@@ -520,13 +506,13 @@ class _Run:
             _LOGGER.debug("The picture of the %s changed to %s", self.encoder.name, size)
             self._end(None)
             return
-        ticks = self.clock.ticks(1, frame.timestamp, frame.received_at)
+        ticks = self.clock.ticks(1, frame.timestamp)
         self._put(self.mkv.video(ticks, frame.jpeg))
 
     def on_chunk(self, chunk: AudioChunk | None) -> None:
         if chunk is None or self.stopped or self.mkv is None or self.clock is None:
             return
-        ticks = self.clock.ticks(2, chunk.timestamp, self.loop.time())
+        ticks = self.clock.ticks(2, chunk.timestamp)
         self._put(self.mkv.audio(ticks, chunk.pcm))
 
     def _stopping(self) -> bool:
@@ -585,8 +571,6 @@ class _Run:
 
     async def stop(self) -> None:
         """Let go of the feeds and end ffmpeg (at once: nobody waits for its last packets)."""
-        if not self.stopped and self.clock is not None:
-            self.encoder.clock_rebased += self.clock.rebased
         self.stopped = True
         for step in reversed(self.undo):
             step()

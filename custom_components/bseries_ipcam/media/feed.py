@@ -36,8 +36,11 @@ from ..protocol import (
     TooManyConnectionsError,
     VideoData,
 )
+from .matroska import jpeg_size
 from .mjpeg import multipart_part
 from .on_demand import RESTART_MAX_DELAY, RESTART_MIN_DELAY, CameraStream
+from .reason_frame import ReasonFrames
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     import asyncio
@@ -75,7 +78,7 @@ def stall_after(interval: float) -> float:
 
 @dataclass(slots=True)
 class FeedFrame:
-    """A JPEG from the camera with its sequence number and arrival time (loop clock)."""
+    """A JPEG from the camera: sequence number, arrival (loop clock), time (`timeline`, 10 ms)."""
 
     seq: int
     jpeg: bytes
@@ -121,10 +124,12 @@ class VideoFeed(CameraStream[FeedFrame]):
         idle_timeout: float | None = None,
         still_idle_timeout: float | None = None,
         name: str = "camera",
+        timeline: Timeline | None = None,
     ) -> None:
         """`get_camera` gives the currently connected camera (None while it is offline).
 
-        `get_interval` gives the chosen seconds between frames (0 for full speed).
+        `get_interval` gives the chosen seconds between frames (0 for full speed). `timeline`
+        times the frames: share the camera's one with its audio feed.
         """
         super().__init__(
             get_camera,
@@ -136,6 +141,9 @@ class VideoFeed(CameraStream[FeedFrame]):
             # Read now, from this module: tests shorten them here.
             restart_delays=(RESTART_MIN_DELAY, RESTART_MAX_DELAY),
         )
+        self.timeline = timeline or Timeline()
+        # What a live viewer sees while there is no picture (live_view.py).
+        self.reason_frames = ReasonFrames()
         self._get_interval = get_interval
         self._latest: FeedFrame | None = None
         # The frame the last still started video for.
@@ -144,6 +152,8 @@ class VideoFeed(CameraStream[FeedFrame]):
         # One future per waiting viewer, all resolved by the next frame.
         self._waiters: list[asyncio.Future[FeedFrame]] = []
         self._last_frame_at = 0.0
+        # The last frame that ever came (kept through restarts: the live view's size and silence).
+        self._last_seen: FeedFrame | None = None
         self._stall_handle: asyncio.TimerHandle | None = None
         self._session: CameraClient | None = None
         self.stalls = 0
@@ -169,6 +179,20 @@ class VideoFeed(CameraStream[FeedFrame]):
     def viewers(self) -> int:
         """Viewers and still requests holding the feed open now."""
         return self._users
+
+    @property
+    def silence(self) -> float | None:
+        """Seconds since the last frame came; None before the first."""
+        if self._last_seen is None:
+            return None
+        return self._loop.time() - self._last_seen.received_at
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """Width and height of the last frame that came (the camera's resolution)."""
+        if self._last_seen is None:
+            return None
+        return jpeg_size(self._last_seen.jpeg)
 
     @property
     def latest(self) -> FeedFrame | None:
@@ -301,8 +325,9 @@ class VideoFeed(CameraStream[FeedFrame]):
     def _on_frame(self, packet: VideoData) -> None:
         self._seq += 1
         now = self._loop.time()
-        frame = FeedFrame(self._seq, packet.image, now, packet.timestamp)
-        self._latest = frame
+        time = self.timeline.time_of("video", packet.timestamp, now)
+        frame = FeedFrame(self._seq, packet.image, now, time)
+        self._latest = self._last_seen = frame
         self._last_frame_at = now
         if self._fault is not None:
             self._set_fault(None)

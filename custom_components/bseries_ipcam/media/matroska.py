@@ -1,13 +1,13 @@
-"""A live Matroska writer: the camera's JPEGs and PCM with the camera's own timestamps.
+"""A live Matroska writer: the camera's JPEGs and PCM with their packet times.
 
 Both the recorder (which hands the stream to ffmpeg) and the restream endpoint (which hands it to
-an NVR) need video and sound in one container, timed by the camera rather than by arrival. Matroska
+an NVR) need video and sound in one container, timed by the camera's clock (`timeline`). Matroska
 carries MJPEG as it is (`V_MJPEG`) and PCM (`A_PCM/INT/LIT`) with a timestamp on every block, and
 ffmpeg, go2rtc and Frigate read it from a pipe or an HTTP body. Every block goes out as a cluster
 of its own (a few bytes of overhead), so nothing waits in this writer.
 
-Timestamps are the camera's uptime in 10 ms units (Video_Data and Audio_Data share that clock),
-written in milliseconds since `origin`. Pure functions and a small class; no I/O.
+Timestamps are the packets' times from `timeline.Timeline` (10 ms units: the camera's uptime
+while its clock is sane, arrival otherwise), written in milliseconds since `origin`. Pure functions and a small class; no I/O.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from .timeline import WRAP
+
 TIMESTAMP_SCALE_NS: Final = 1_000_000  # block timestamps in ms
 VIDEO_TRACK: Final = 1
 AUDIO_TRACK: Final = 2
-# Camera timestamps count 10 ms units in 32 bits.
-_WRAP: Final = 1 << 32
 _UNKNOWN_SIZE: Final = b"\x01\xff\xff\xff\xff\xff\xff\xff"
 
 # Element ids (with their length marker bits, as written).
@@ -155,7 +155,7 @@ class MatroskaWriter:
 
     def milliseconds(self, timestamp: int) -> int:
         """A camera timestamp as milliseconds since `origin` (across the 32-bit wrap)."""
-        return ((timestamp - self.origin) % _WRAP) * 10
+        return ((timestamp - self.origin) % WRAP) * 10
 
     def video(self, timestamp: int, jpeg: bytes) -> bytes:
         """A cluster holding one frame."""

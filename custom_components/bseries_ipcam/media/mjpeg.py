@@ -5,6 +5,10 @@ frame callback straight to the client's socket, as one buffer built once per fra
 clients with the same framing: no task wakes up per client and frame. A client that reads slowly
 only delays itself: while its socket holds more than `SLOW_VIEWER_BUFFER` unsent bytes it skips
 frames instead of queueing them, so memory does not grow with its backlog.
+
+With `reason`, a viewer whose camera gives no picture (refused, stalled, offline) gets, once a
+`REASON_INTERVAL`, the picture `reason` makes of why (`reason_frame`), on the same stream: the
+camera's frames take over when they come back, without the viewer reconnecting.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import hdrs, web
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from .feed import FeedFrame, VideoFeed
 
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 SLOW_VIEWER_BUFFER: Final = 256 * 1024
 # A client whose stream has had no frame this long is ended; it reconnects.
 STREAM_STALL: Final = 30.0
+# How often a viewer without a picture is told why (its "no video for N s" counts in these steps).
+REASON_INTERVAL: Final = 1.0
 
 
 def multipart_part(boundary: bytes, jpeg: bytes, *, chunked: bool = False) -> bytes:
@@ -107,10 +113,12 @@ async def serve_mjpeg(
     boundary: str,
     first: FeedFrame | None = None,
     authorized: Callable[[], bool] = lambda: True,
+    reason: Callable[[], Awaitable[bytes | None]] | None = None,
 ) -> web.StreamResponse:
     """Stream `feed` to the client as multipart MJPEG until it leaves (or `authorized` fails).
 
     `first`: a frame to send at once (the one the caller waited for before answering).
+    `reason`: the JPEG that tells why there is no picture, None while there is one.
     """
     response = web.StreamResponse()
     response.content_type = f"multipart/x-mixed-replace;boundary={boundary}"
@@ -129,8 +137,25 @@ async def serve_mjpeg(
         if first is not None:
             push(first)
         remove = feed.add_sink(push)
+        telling = None
+        if reason is not None:
+            telling = asyncio.create_task(_tell_reasons(viewer, key, reason))
         try:
             await viewer.run()
         finally:
             remove()
+            if telling is not None:
+                telling.cancel()
+                await asyncio.wait((telling,))
     return response
+
+
+async def _tell_reasons(
+    viewer: SocketViewer, key: bytes, reason: Callable[[], Awaitable[bytes | None]]
+) -> None:
+    """While there is no picture, its reason once a `REASON_INTERVAL`."""
+    while True:
+        jpeg = await reason()
+        if jpeg is not None:
+            viewer.write(multipart_part(key, jpeg, chunked=viewer.chunked), framed=True)
+        await asyncio.sleep(REASON_INTERVAL)

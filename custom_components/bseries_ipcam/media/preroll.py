@@ -1,7 +1,8 @@
 """Pre-roll: the last N seconds of a camera's frames and sound, so a clip can start in the past.
 
 With the option on, `Preroll` keeps video (and audio, where the camera has a microphone) running on
-the shared feeds and holds a bounded ring buffer of what came, by the camera's own timestamps. A
+the shared feeds and holds a bounded ring buffer of what came, by the packets' times (`timeline`: the camera's clock
+while it is sane, arrival otherwise). A
 recording's `lookback` draws from it. Memory is about what the camera sends per second (VGA at
 15 fps: roughly 0.5-0.8 MB of JPEGs and 16 KB of PCM) times N; the buffer never holds more than
 N seconds, nor more than `MAX_FPS` frames a second of it, whatever the timestamps say.
@@ -15,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from ..errors import FeedUnavailableError
+from .timeline import TICKS_PER_SECOND, ticks_after
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,18 +26,9 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# Camera timestamps: 10 ms units in 32 bits.
-TICKS_PER_SECOND: Final = 100
-_WRAP: Final = 1 << 32
 MAX_FPS: Final = 30
 PACKETS_PER_SECOND: Final = 25
 MAX_PREROLL_SECONDS: Final = 30
-
-
-def ticks_after(timestamp: int, origin: int) -> int:
-    """How many 10 ms ticks `timestamp` lies after `origin` (negative: before), across the wrap."""
-    difference = (timestamp - origin) % _WRAP
-    return difference - _WRAP if difference >= _WRAP // 2 else difference
 
 
 class PrerollBuffer:

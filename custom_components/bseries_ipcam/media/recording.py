@@ -2,11 +2,12 @@
 
 Home Assistant's own `camera.record` needs an H.264 stream and cannot record these MJPEG cameras.
 Here a `Clip` takes frames and sound from the shared feeds (so any number of clips, viewers and
-listeners use the one AV connection), writes them as a live Matroska stream with the camera's own
-timestamps (`matroska.MatroskaWriter`) into HA's ffmpeg, which encodes H.264 and AAC into a
+listeners use the one AV connection), writes them as a live Matroska stream with their packet
+times (`matroska.MatroskaWriter`, times from `timeline`) into HA's ffmpeg, which encodes H.264 and AAC into a
 fragmented MP4: a clip that ends early (camera lost, disk full) is still playable up to its last
-second. A clip lasts `duration` seconds of camera time, starting `lookback` seconds in the past
-when the pre-roll buffer holds them.
+second. A clip lasts `duration` seconds of packet time, starting `lookback` seconds in the past
+when the pre-roll buffer holds them; whatever the times say, it ends at the latest `WALL_SLACK` s
+of wall time after `duration` seconds from its first frame.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .audio_feed import SAMPLE_RATE
 from .encoder import read_tail
 from .feed import FeedFrame
 from .matroska import MatroskaWriter, jpeg_size
-from .preroll import ticks_after
+from .timeline import ticks_after
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,6 +52,8 @@ FIRST_FRAME_WAIT: Final = 10.0
 FRAME_STALL: Final = 12.0
 # After the video has reached the end, sound may trail by this long before the clip closes anyway.
 AUDIO_TRAIL: Final = 2.0
+# Wall time a clip may run beyond its duration (from its first frame) before it ends anyway.
+WALL_SLACK: Final = 2.0
 # Bytes waiting for ffmpeg before the clip gives up (ffmpeg cannot keep up): ~40 s of VGA.
 MAX_BACKLOG: Final = 32 * 1024 * 1024
 FFMPEG_EXIT_WAIT: Final = 30.0
@@ -120,6 +123,7 @@ class Clip:
         self._last_ms = 0
         self.frames = 0
         self._last_frame_at = self._loop.time()
+        self._deadline: float | None = None
         self._failure: tuple[str, str] | None = None
         self._finished = asyncio.Event()
         self._trail: asyncio.TimerHandle | None = None
@@ -146,6 +150,7 @@ class Clip:
             audio_rate=SAMPLE_RATE if audio else None,
         )
         self._writer = writer
+        self._deadline = self._loop.time() + self.duration + WALL_SLACK
         self._audio_done = not audio
         self._put(writer.header())
         return writer
@@ -302,6 +307,9 @@ class Clip:
                     self._fail("record_failed", "ffmpeg stopped reading")
                 elif self._loop.time() - self._last_frame_at > FRAME_STALL:
                     self._fail("record_camera_lost", "no video from the camera")
+                elif self._deadline is not None and self._loop.time() > self._deadline:
+                    _LOGGER.debug("%s: clip ended by wall time at %d ms", self._name, self._last_ms)
+                    self._finished.set()
         finally:
             finished.cancel()
 

@@ -14,9 +14,10 @@ the shared feeds, so an NVR costs the camera no connection of its own:
 The secret is per camera, in the entry's data, and travels as the password of HTTP Basic
 authentication (`http://nvr:<secret>@host:8123/...`): headers, unlike a query string, appear in no
 access log. It is compared in constant time, never logged, redacted in diagnostics, and replaced by
-the "Regenerate restream secret" button (which ends the streams opened with the old one). A request
+a new one from the options flow (which ends the streams opened with the old one). A request
 without the right secret gets a bare 401 (with the Basic challenge ffmpeg waits for) and starts
-nothing. NVR clients that read slowly skip frames instead of holding anyone back.
+nothing. A camera that refuses video, stalls or is offline gets a 503 with the translated reason.
+NVR clients that read slowly skip frames instead of holding anyone back.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from aiohttp import hdrs, web
 from homeassistant.helpers.http import HomeAssistantView
 
 from ..const import CONF_H264_STREAM, CONF_RESTREAM, CONF_RESTREAM_SECRET, DOMAIN
-from ..errors import BSeriesIntegrationError
+from ..errors import BSeriesIntegrationError, translated_error
+from ..live_view import reason_picture
+from ..protocol import BSeriesError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
 from .mjpeg import SocketViewer, serve_mjpeg
-from .preroll import ticks_after
+from .timeline import ticks_after
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,6 +57,8 @@ RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
 MJPEG_BOUNDARY: Final = "ipcamera"
 FIRST_FRAME_WAIT: Final = 10.0
 SECRET_BYTES: Final = 24
+# The user name NVRs give with the secret (any name is accepted; this is the one shown).
+RESTREAM_USER: Final = "nvr"
 CHALLENGE: Final = f'Basic realm="{DOMAIN}"'
 
 
@@ -137,12 +142,15 @@ class RestreamView(HomeAssistantView):
             if kind == "ts" and entry.runtime_data.encoder is not None:
                 return await stream.mpegts(request, entry.runtime_data.encoder)
             return await stream.matroska(request)
-        except BSeriesIntegrationError as err:
-            return web.Response(status=503, text=f"No video: {err}\n")
+        except (BSeriesError, BSeriesIntegrationError) as err:
+            # Refused, stalled or offline: the reason, as the camera entity gives it. The
+            # refusal notifier (refusals.py) logs the episode once; nothing is logged here.
+            message = translated_error(err, entry.title, default="no_video")
+            return web.Response(status=503, text=f"{message}\n")
 
 
 def _secret_unchanged(entry: BSeriesConfigEntry, secret: str) -> bool:
-    # The button replaces the secret: streams opened with the old one end.
+    # A new secret (options flow): streams opened with the old one end.
     return entry.data.get(CONF_RESTREAM_SECRET) == secret
 
 
@@ -158,17 +166,19 @@ class RestreamStream:
         self.still_authorized = still_authorized
 
     async def mjpeg(self, request: web.Request) -> web.StreamResponse:
-        """Multipart MJPEG as the camera's videostream.cgi sends it."""
+        """Multipart MJPEG as the camera's videostream.cgi sends it; without video, why.
+
+        As the camera entity's live view: a refusal, a stall or a lost camera shows as a picture
+        of the translated reason on the same stream, and the picture comes back by itself.
+        """
         feed = self.entry.runtime_data.feed
-        async with feed.hold():
-            first = await feed.next_frame(wait=FIRST_FRAME_WAIT)
-            return await serve_mjpeg(
-                request,
-                feed,
-                boundary=MJPEG_BOUNDARY,
-                first=first,
-                authorized=self.still_authorized,
-            )
+        return await serve_mjpeg(
+            request,
+            feed,
+            boundary=MJPEG_BOUNDARY,
+            authorized=self.still_authorized,
+            reason=partial(reason_picture, self.entry),
+        )
 
     async def matroska(self, request: web.Request) -> web.StreamResponse:
         """Matroska: the camera's JPEGs and its sound as PCM, on the camera's clock."""

@@ -89,13 +89,16 @@ class CgiClient:
 
     # --- typed calls -------------------------------------------------------------------------
 
-    async def get_params(self, fields: Collection[str]) -> dict[str, str]:
+    async def get_params(
+        self, fields: Collection[str], *, set_only: Collection[str] = ()
+    ) -> dict[str, str]:
         """The named fields of `get_params.cgi` (those the camera has); nothing else is kept.
 
         The full reply holds every account's password and the Wi-Fi key: name only the fields
-        you need, and never store the reply whole.
+        you need, and never store the reply whole. Of a field in `set_only` (a password) only
+        whether it is set leaves the parser: "1" or "0", never its value.
         """
-        return await self.get("get_params.cgi", fields=fields)
+        return await self.get("get_params.cgi", fields=fields, set_only=set_only)
 
     async def get_camera_params(self) -> dict[str, str]:
         """`get_camera_params.cgi`: resolution, brightness, contrast, mode, flip (as text)."""
@@ -147,11 +150,16 @@ class CgiClient:
     # --- generic calls -----------------------------------------------------------------------
 
     async def get(
-        self, cgi: str, *, fields: Collection[str] | None = None, **query: QueryValue
+        self,
+        cgi: str,
+        *,
+        fields: Collection[str] | None = None,
+        set_only: Collection[str] = (),
+        **query: QueryValue,
     ) -> dict[str, str]:
-        """The `var name=value;` reply of `cgi`, only `fields` when given."""
+        """The `var name=value;` reply of `cgi`, only `fields` when given (`set_only`: see above)."""
         body = await self.request(cgi, **query)
-        values = parse_vars(body, fields)
+        values = parse_vars(body, fields, set_only=set_only)
         _LOGGER.debug("%s answered fields %s", cgi, ", ".join(sorted(values)))
         return values
 
@@ -277,13 +285,18 @@ def parse_http_reply(data: bytes) -> tuple[int, bytes]:
     return int(parts[1]), body
 
 
-def parse_vars(text: str, fields: Collection[str] | None = None) -> dict[str, str]:
+def parse_vars(
+    text: str, fields: Collection[str] | None = None, *, set_only: Collection[str] = ()
+) -> dict[str, str]:
     """The `var name=value;` statements of a CGI reply, values decoded (quotes and escapes).
 
-    Only the names in `fields` are kept when it is given. Anything that is not such a statement is
-    skipped. Numbers stay text: the caller knows which fields are numbers.
+    Only the names in `fields` (and `set_only`) are kept when `fields` is given. Of a name in
+    `set_only` only "1" (non-empty) or "0" (empty) is kept: a password's presence, not the
+    password. Anything that is not such a statement is skipped. Numbers stay text: the caller
+    knows which fields are numbers.
     """
-    wanted = None if fields is None else frozenset(fields)
+    presence = frozenset(set_only)
+    wanted = None if fields is None else frozenset(fields) | presence
     values: dict[str, str] = {}
     position = 0
     size = len(text)
@@ -297,7 +310,7 @@ def parse_vars(text: str, fields: Collection[str] | None = None) -> dict[str, st
         name = text[start + 4 : equals].strip()
         value, position = _read_value(text, equals + 1, size)
         if name.isidentifier() and (wanted is None or name in wanted):
-            values[name] = value
+            values[name] = ("1" if value else "0") if name in presence else value
 
 
 def _read_value(text: str, position: int, size: int) -> tuple[str, int]:
