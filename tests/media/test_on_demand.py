@@ -150,6 +150,11 @@ async def test_brief_users_stop_it_soon_lasting_ones_keep_their_period(ticker: T
     await asyncio.sleep(0.2)
     assert stream.streaming
     assert stream._linger_until - loop.time() > 25
+    # Ended in its idle period (the AV connection dropped): a brief user no longer keeps it.
+    ticker.die(RefusedError("dropped"))
+    async with stream.hold(brief=True):
+        await _until(lambda: stream.streaming)
+    await _until(lambda: not stream.streaming)
     await stream.close()
     assert not stream.streaming
 

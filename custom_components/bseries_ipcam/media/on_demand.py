@@ -232,6 +232,10 @@ class OnDemandStream[ItemT, SourceT]:
         self._detach()
         if error is not None:
             _LOGGER.debug("The %s of the %s ended: %s", self.label, self.name, error)
+        if self._users == 0:
+            # It ended in its idle period: nothing runs to keep warm any more, so a brief user
+            # that starts it again does not keep it for the rest of that period.
+            self._linger_until = -math.inf
         if self._users > 0 and not self._closed:
             delay = 0.0
             if self.backoff_after_end and error is not None:
