@@ -20,9 +20,11 @@ from .media.live_audio import LiveAudioView
 from .media.preroll import Preroll
 from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
+from .presets import PresetBook, async_remove_presets
 from .refusals import RefusalNotifier
 from .services import async_setup_services
 from .talk import TalkEngine
+from .websocket_api import async_setup_websocket_api
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -51,6 +53,7 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's service actions and start searching for cameras."""
     async_setup_services(hass)
+    async_setup_websocket_api(hass)
     hass.http.register_view(LiveAudioView(hass))
     hass.http.register_view(RestreamView(hass))
     await async_setup_discovery(hass, (config.get(DOMAIN) or {}).get(CONF_DISCOVERY_ADDRESSES))
@@ -76,6 +79,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     controls = BSeriesControls(hass, entry, coordinator)
     entry.async_on_unload(controls.async_shutdown)
     await controls.async_start()
+    presets = PresetBook(hass, entry, controls)
+    await presets.async_load()
     if not pan_tilt_enabled(entry):
         async_remove_pan_tilt_entities(hass, entry)
     options = dict(entry.options)
@@ -98,6 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         recorder=recorder,
         preroll=preroll,
         alarm_settings=alarm_settings,
+        presets=presets,
     )
     if restream_enabled(entry):
         async_ensure_secret(hass, entry)
@@ -119,3 +125,8 @@ async def _async_options_updated(
 async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> bool:
     """Remove the entities; the coordinator's shutdown then closes the session."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
+    """Forget what Home Assistant stored for the removed camera (its named presets)."""
+    await async_remove_presets(hass, entry.entry_id)

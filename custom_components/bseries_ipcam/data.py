@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .media.feed import VideoFeed
     from .media.preroll import Preroll
     from .media.recording import Recorder
+    from .presets import PresetBook
     from .talk import TalkEngine
 
 
@@ -31,6 +32,8 @@ class BSeriesRuntimeData:
     recorder: Recorder
     preroll: Preroll | None
     alarm_settings: AlarmSettingsCoordinator
+    # Named presets (HA's storage) and the one last gone to.
+    presets: PresetBook
 
 
 type BSeriesConfigEntry = ConfigEntry[BSeriesRuntimeData]
