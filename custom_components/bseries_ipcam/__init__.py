@@ -14,6 +14,7 @@ from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
+from .frontend import async_register_card
 from .media.audio_feed import AudioFeed
 from .media.feed import VideoFeed
 from .media.live_audio import LiveAudioView
@@ -54,6 +55,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's service actions and start searching for cameras."""
     async_setup_services(hass)
     async_setup_websocket_api(hass)
+    await async_register_card(hass)
     hass.http.register_view(LiveAudioView(hass))
     hass.http.register_view(RestreamView(hass))
     await async_setup_discovery(hass, (config.get(DOMAIN) or {}).get(CONF_DISCOVERY_ADDRESSES))
