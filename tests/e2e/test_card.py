@@ -318,3 +318,25 @@ async def test_another_integrations_camera_gets_a_message(browser: Browser, api:
         arg="camera.not_a_bseries_camera",
     )
     assert "is not a camera of the B-Series" in text
+
+
+async def test_media_browser_live_audio_starts_within_3_s(
+    browser: Browser, api: HassApi, stack: Stack
+) -> None:
+    """The media browser's "Live audio" (MP3 for media players) starts playing in Chromium quickly."""
+    (entry,) = await api.config_entries(DOMAIN)
+    resolved = await api.ws_command(
+        "media_source/resolve_media",
+        media_content_id=f"media-source://{DOMAIN}/{entry['entry_id']}/live_audio",
+    )
+    seconds = await browser.value(
+        "async (url) => { const a = new Audio(); const t0 = performance.now();"
+        " const t = await new Promise((resolve) => {"
+        " a.addEventListener('playing', () => resolve((performance.now() - t0) / 1000));"
+        " setTimeout(() => resolve(60), 30000); a.src = url; a.play().catch(() => resolve(-1)); });"
+        " a.pause(); a.src = ''; return t; }",
+        None,
+        arg=f"{stack.hass.url}{resolved['url']}",
+    )
+    report_figure(f"media browser live audio: Chromium playing after {seconds:.1f} s")
+    assert 0 < seconds < 3, seconds
