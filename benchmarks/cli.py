@@ -312,6 +312,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run nothing: print the tables of the figures in JSON (a run's --json file)",
     )
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=(
+            "shorter: 3 rounds of 3 s windows (about half the run time; the ratios then vary by "
+            "about 0.1 from run to run instead of 0.05)"
+        ),
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=defaults.rounds,
@@ -360,6 +368,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="rounds of the scale part (%(default)s)",
     )
     parser.add_argument(
+        "--thumbnails-only",
+        action="store_true",
+        help="only the dashboard thumbnails (about 3 minutes with Home Assistant's start)",
+    )
+    parser.add_argument(
+        "--thumb-rounds",
+        type=int,
+        default=defaults.thumb_rounds,
+        help="rounds of dashboard thumbnails, a block of stills per integration each (%(default)s)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -371,7 +390,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="py-spy",
         help="py-spy: Python stacks; perf: kernel and native code too (%(default)s)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.quick:
+        for name, value in live.QUICK.items():
+            if getattr(args, name) == getattr(defaults, name):
+                setattr(args, name, value)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,8 +429,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure=args.measure,
             stall_seconds=args.stall_seconds,
             cold_rounds=args.cold_rounds,
-            scale_cameras=args.scale,
+            scale_cameras=() if args.thumbnails_only else args.scale,
             scale_rounds=args.scale_rounds,
+            thumb_rounds=args.thumb_rounds,
+            thumbnails_only=args.thumbnails_only,
         )
         results["live"] = asyncio.run(run_live(frames, settings, args.profile, args.profiler))
         results["targets"] = report.targets(results["live"])

@@ -34,13 +34,14 @@ import aiohttp
 
 from custom_components.bseries_ipcam.media.feed import IDLE_TIMEOUT
 
-from . import procfs
+from . import procfs, thumbnails
 from .stats import percentile
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from .simulators import BenchSimulator
+    from .thumbnails import ThumbnailFigures
 
 type EntityKind = Literal["ours", "mjpeg"]
 type Kind = Literal["ours", "mjpeg", "floor"]
@@ -86,9 +87,11 @@ class Settings:
     """How long each part runs."""
 
     viewer_counts: tuple[int, ...] = (1, 5, 20)
-    rounds: int = 3
+    # 7 rounds of 5 s windows: enough pairs that the median ratio of a cell repeats from run to
+    # run (3 rounds of 3 s gave 0.41 and 0.50 at N = 5 in two runs); `QUICK` for a first look.
+    rounds: int = 7
     warmup: float = 1.0
-    measure: float = 3.0
+    measure: float = 5.0
     warm_stills: int = 20
     cold_rounds: int = 5
     cold_step_rounds: int = 20
@@ -99,6 +102,12 @@ class Settings:
     scale_viewers: int = 2
     scale_rounds: int = 2
     scale_fps: float = 15.0
+    # Dashboard thumbnails: blocks of stills, one every `thumb_interval` s, per integration.
+    thumb_rounds: int = 3
+    thumb_stills: int = 10
+    thumb_interval: float = 2.0
+    # Only the dashboard thumbnails (scripts/bench --thumbnails-only).
+    thumbnails_only: bool = False
 
 
 @dataclass(slots=True)
@@ -190,6 +199,7 @@ class LiveResults:
     stills: dict[str, dict[str, StillFigures]] = field(default_factory=dict)
     cold_steps: dict[str, float | None] = field(default_factory=dict)
     stalls: list[StallFigures] = field(default_factory=list)
+    thumbnails: list[ThumbnailFigures] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -198,6 +208,10 @@ class LiveResults:
         for setup, figures in zip(out["setups"], self.setups, strict=True):
             setup["rss_per_entry_mb"] = figures.rss_per_entry_mb
         return out
+
+
+# scripts/bench --quick: the old, shorter run (about half the time; ratios vary by ±0.1 between runs).
+QUICK: Final = {"rounds": 3, "measure": 3.0, "thumb_rounds": 2}
 
 
 def rotation(round_number: int, kinds: Sequence[Kind] = KINDS) -> list[Kind]:
@@ -735,6 +749,21 @@ class LiveBench:
             f"({starts} video starts), mjpeg {len(cold['mjpeg'])}"
         )
 
+    async def thumbnails(self) -> None:
+        """Dashboard thumbnails on the full-speed camera, the integrations alternating."""
+        settings = self.settings
+        fps = max(t.fps for t in self.targets)
+        for round_number in range(settings.thumb_rounds):
+            for kind in rotation(round_number, ("ours", "mjpeg")):
+                assert kind != "floor"
+                figures = await thumbnails.block(self, self.target(kind, fps), round_number)
+                self.results.thumbnails.append(figures)
+                self.log(
+                    f"  thumbnails {kind:5} round {round_number + 1}: {figures.stills} stills, "
+                    f"{figures.camera_bytes / 1000:.0f} KB from the camera, AV open "
+                    f"{figures.av_seconds:.2f} s ({figures.av_connections} connections)"
+                )
+
     async def cold_start_steps(self, sim: BenchSimulator) -> None:
         """Each step of a video start, timed by `benchmarks.coldstart` in a process of its own."""
         await self.quiesce()
@@ -762,8 +791,12 @@ class LiveBench:
             async with aiohttp.ClientSession() as self._session:
                 await self.settle()
                 await self.idle_cpu()
+                if self.settings.thumbnails_only:
+                    await self.thumbnails()
+                    return self.results
                 await self.interleaved()
                 await self.cold_stills()
+                await self.thumbnails()
                 await self.cold_start_steps(self.target("ours", rates[-1]).sim)
                 if self.scale_targets:
                     await self.scale()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from . import thumbnails
 from .stats import Spread, pair_ratios, percentile, ratio, spread
 
 if TYPE_CHECKING:
@@ -316,6 +317,45 @@ def still_and_memory_table(live: dict[str, Any]) -> list[str]:
     return lines
 
 
+def thumbnail_summaries(live: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Each integration's dashboard-thumbnail figures, or nothing when the part did not run."""
+    blocks = live.get("thumbnails") or []
+    found = {kind: thumbnails.summary(blocks, kind) for kind in ("ours", "mjpeg")}
+    return found if all(found.values()) else {}
+
+
+def thumbnails_table(live: dict[str, Any]) -> list[str]:
+    """Dashboard thumbnails: per dashboard minute (six stills), ours against mjpeg."""
+    found = thumbnail_summaries(live)
+    if not found:
+        return []
+    ours, theirs = found["ours"], found["mjpeg"]
+    settings = live["settings"]
+    rows = [
+        ("Camera bytes sent (KB)", "camera_kb_per_minute", 1),
+        ("Seconds an AV connection was open", "av_seconds_per_minute", 2),
+        ("AV connections opened", "av_connections_per_minute", 1),
+        ("HA CPU (s)", "cpu_seconds_per_minute", 3),
+    ]
+    lines = [
+        (
+            f"| Dashboard thumbnails, per dashboard minute (6 stills; {ours['stills']:.0f}/"
+            f"{theirs['stills']:.0f} stills, one every {settings['thumb_interval']:g} s, "
+            f"{settings['thumb_rounds']} rounds) | bseries_ipcam | mjpeg (HA core) | ours/theirs |"
+        ),
+        "| --- | --- | --- | --- |",
+    ]
+    for name, key, digits in rows:
+        x, y = ours.get(key), theirs.get(key)
+        lines.append(f"| {name} | {_fmt(x, digits)} | {_fmt(y, digits)} | {_ratio(x, y)} |")
+    for quantile in ("p50", "p99"):
+        x, y = ours.get(f"still_{quantile}_ms"), theirs.get(f"still_{quantile}_ms")
+        lines.append(
+            f"| Still {quantile} (ms), cold | {_fmt(x, 1)} | {_fmt(y, 1)} | {_ratio(x, y)} |"
+        )
+    return lines
+
+
 def cold_steps_table(live: dict[str, Any]) -> list[str]:
     """Where a cold start's time goes, step by step (measured outside Home Assistant)."""
     steps = live.get("cold_steps") or {}
@@ -343,6 +383,23 @@ def targets(live: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
 
+    thumbs = thumbnail_summaries(live)
+    if thumbs:
+        ours, theirs = thumbs["ours"], thumbs["mjpeg"]
+        add(
+            "Dashboard thumbnails: camera bytes per minute, ours/mjpeg",
+            ratio(ours.get("camera_kb_per_minute"), theirs.get("camera_kb_per_minute")),
+            "≤ 2",
+            lambda v: v <= 2,
+        )
+        add(
+            "Dashboard thumbnails: still p50 (cold), ours/mjpeg",
+            ratio(ours.get("still_p50_ms"), theirs.get("still_p50_ms")),
+            "≤ 1.5",
+            lambda v: v <= 1.5,
+        )
+    if not live["streams"]:
+        return out
     found = cells(live["streams"])
     at5 = [c for c in found if c.viewers == 5]
     add(
@@ -479,6 +536,14 @@ def method_notes(results: dict[str, Any]) -> list[str]:
             "viewer streams."
         ),
         (
+            "Dashboard thumbnails: each integration's entity on the 30 fps camera is asked for "
+            f"one still every {settings.get('thumb_interval', 2.0):g} s (a picture card asks "
+            "every 10 s: time compressed five-fold; every still is cold), in blocks of "
+            f"{settings.get('thumb_stills', 10)}, the integrations alternating; bytes are what "
+            "the simulated camera sent on its AV and HTTP connections, AV seconds its own "
+            "accept-to-close times, both per six stills (a dashboard minute)."
+        ),
+        (
             f"Stalled viewer: opens the stream and never reads, for {settings['stall_seconds']:g} s "
             "per integration; memory is VmRSS of `hass`."
         ),
@@ -500,7 +565,9 @@ def markdown(results: dict[str, Any]) -> str:
         *codec_table(results["codec"]),
     ]
     live = results.get("live")
-    if live:
+    if live and not live["streams"]:  # --thumbnails-only
+        parts += ["", *thumbnails_table(live), "", *targets_table(results["targets"])]
+    elif live:
         parts += ["", *stream_table(live), "", *cpu_spread_table(live)]
         scale = scale_table(live)
         if scale:
@@ -509,6 +576,9 @@ def markdown(results: dict[str, Any]) -> str:
         steps = cold_steps_table(live)
         if steps:
             parts += ["", *steps]
+        thumbs = thumbnails_table(live)
+        if thumbs:
+            parts += ["", *thumbs]
         parts += ["", *targets_table(results["targets"])]
         parts += ["", *(f"- {note}" for note in method_notes(results))]
     return "\n".join(parts) + "\n"

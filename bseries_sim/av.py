@@ -21,7 +21,7 @@ from custom_components.bseries_ipcam.protocol.messages import (
     decode_command,
 )
 
-from .recording import FrameEvent
+from .recording import ConnectionSpan, FrameEvent
 
 if TYPE_CHECKING:
     from .peer import Peer
@@ -52,6 +52,8 @@ class AvHandler:
         state = self._state
         state.stats.av_connections_accepted += 1
         state.stats.av_connections_open += 1
+        self._span = ConnectionSpan(self.peer.connection_id, time.monotonic())
+        state.av_spans.append(self._span)
         decoder = FrameDecoder(Channel.AV)
         data = prefix
         try:
@@ -82,6 +84,7 @@ class AvHandler:
     def _end(self) -> None:
         state = self._state
         state.stats.av_connections_open -= 1
+        self._span.closed_at = time.monotonic()
         for task in (self._video_task, self._audio_task):
             if task is not None:
                 task.cancel()

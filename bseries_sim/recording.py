@@ -65,6 +65,23 @@ class RecordedCommand:
     received_at: float
 
 
+@dataclass(slots=True)
+class ConnectionSpan:
+    """One AV connection from the camera's side, as `time.monotonic()` times.
+
+    `opened_at` when it was accepted, `closed_at` when it closed (None while open): what an
+    on-demand stream costs the camera is the sum of their spans.
+    """
+
+    connection_id: int
+    opened_at: float
+    closed_at: float | None = None
+
+    def seconds(self, now: float) -> float:
+        """How long it was (or has been, at `now`) open."""
+        return (now if self.closed_at is None else self.closed_at) - self.opened_at
+
+
 @dataclass(frozen=True, slots=True)
 class FrameEvent:
     """One video frame written to a client (AV channel or HTTP stream).

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .faults import FaultState
     from .params import ParamValue
     from .ptz import PanTilt
-    from .recording import FrameEvent, RecordedCommand, SimStats
+    from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
     from .settings import ImageSettings
     from .state import FrameHook, SimSession
 
@@ -254,6 +254,11 @@ class CameraSimulator:
     def frame_events(self) -> list[FrameEvent]:
         """Every video frame sent (AV and HTTP), oldest first (up to `record_limit`)."""
         return list(self._state.frame_events)
+
+    @property
+    def av_spans(self) -> list[ConnectionSpan]:
+        """Every AV connection: when it opened and closed (`time.monotonic()`), oldest first."""
+        return list(self._state.av_spans)
 
     @property
     def frame_times(self) -> list[float]:

@@ -22,7 +22,7 @@ from .faults import FaultState
 from .frames import FrameView, JpegSource, ToneSource
 from .params import default_params
 from .ptz import PanTilt
-from .recording import FrameEvent, RecordedCommand, SimStats
+from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
 from .settings import RESOLUTION_SIZES, RESOLUTION_VGA, ImageSettings
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class SimState:
         self.tasks: set[asyncio.Task[None]] = set()
         self.received: deque[RecordedCommand] = deque(maxlen=config.record_limit)
         self.frame_events: deque[FrameEvent] = deque(maxlen=config.record_limit)
+        self.av_spans: deque[ConnectionSpan] = deque(maxlen=config.record_limit)
         self.talk_samples: list[int] = []
         self.alarm_status = 0
         self.on_video_frame: FrameHook | None = None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Final, override
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from homeassistant.components.camera import Camera
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity import EntityDescription
@@ -16,6 +15,7 @@ from .const import DOMAIN
 from .entity import BSeriesEntity
 from .errors import BSeriesIntegrationError, translate_errors, translated_error
 from .media.feed import BOUNDARY
+from .media.mjpeg import serve_mjpeg
 from .media.recording import default_path
 from .presets import async_preset_action
 from .protocol import BSeriesError, FrameInterval
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .alarm_settings import AlarmSettingsCoordinator
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
-    from .media.feed import FeedFrame, VideoFeed
+    from .media.feed import VideoFeed
     from .media.recording import Recorder
     from .talk import TalkEngine
 
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 
 STILL_WAIT: Final = 10.0
-# A viewer whose stream has had no frame this long is ended; its browser reconnects.
-STREAM_STALL: Final = 30.0
-# A viewer whose socket holds more than this (about four VGA frames) unsent skips frames.
-SLOW_VIEWER_BUFFER: Final = 256 * 1024
 # HA's still-image stream polls at `frame_interval`; at full speed the camera gives ~15-30 fps.
 FULL_SPEED_INTERVAL: Final = 1 / 15
 
@@ -111,13 +107,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
 
     @override
     async def handle_async_mjpeg_stream(self, request: web.Request) -> web.StreamResponse:
-        """Write every frame of the shared feed to this viewer as multipart MJPEG.
-
-        Frames go from the feed's frame callback straight to the viewer's socket, as one buffer
-        built once for all viewers: no task wakes up per viewer and frame. A viewer that reads
-        slowly only delays itself: while its socket still holds more than SLOW_VIEWER_BUFFER
-        unsent bytes it skips frames instead of queueing them.
-        """
+        """Write every frame of the shared feed to this viewer as multipart MJPEG (`mjpeg`)."""
         if self._feed.fault is not None:
             # Refused or stalled: one try, and the reason at once instead of an empty stream.
             try:
@@ -127,38 +117,7 @@ class BSeriesCamera(BSeriesEntity, Camera):
                     translated_error(err, self.coordinator.config_entry.title, default="no_video")
                 )
                 raise web.HTTPServiceUnavailable(text=message) from err
-        response = web.StreamResponse()
-        response.content_type = f"multipart/x-mixed-replace;boundary={BOUNDARY}"
-        await response.prepare(request)
-        transport = request.transport
-        if transport is None:  # the viewer left before the stream began
-            return response
-        # HTTP/1.1 bodies of unknown length are chunked by aiohttp; HTTP/1.0 ones are not.
-        chunked = response.headers.get(hdrs.TRANSFER_ENCODING) == "chunked"
-        loop = asyncio.get_running_loop()
-        ended: asyncio.Future[None] = loop.create_future()
-        last_frame = loop.time()
-
-        def push(frame: FeedFrame | None) -> None:
-            nonlocal last_frame
-            if frame is None or transport.is_closing():
-                if not ended.done():
-                    ended.set_result(None)
-                return
-            last_frame = frame.received_at
-            if transport.get_write_buffer_size() <= SLOW_VIEWER_BUFFER:
-                transport.write(frame.chunk if chunked else frame.multipart)
-
-        async with self._feed.hold():
-            remove = self._feed.add_sink(push)
-            try:
-                while not ended.done() and not transport.is_closing():
-                    await asyncio.wait((ended,), timeout=STREAM_STALL / 2)
-                    if loop.time() - last_frame > STREAM_STALL:
-                        break  # no video for a long time: the browser will reconnect
-            finally:
-                remove()
-        return response
+        return await serve_mjpeg(request, self._feed, boundary=BOUNDARY)
 
     async def async_set_frame_interval(self, interval: int) -> None:
         """Service action: choose the time between frames, in ms."""

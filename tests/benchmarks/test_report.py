@@ -158,3 +158,42 @@ def test_no_scale_part_no_scale_table() -> None:
     assert report.scale_table(live) == []
     assert report.scale_growth(live) == {}
     assert report.rss_per_added_camera(live) is None
+
+
+def _block(kind: str, round_: int, kb: float, av: float, latencies: list[float]) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "round": round_,
+        "fps": 30.0,
+        "stills": len(latencies),
+        "interval": 2.0,
+        "seconds": 2.0 * len(latencies),
+        "camera_bytes": kb * 1000,
+        "av_seconds": av,
+        "av_connections": len(latencies) if kind == "ours" else 0,
+        "http_streams": 0,
+        "cpu_seconds": 0.01 * len(latencies),
+        "latencies_ms": latencies,
+    }
+
+
+def test_dashboard_thumbnails_per_dashboard_minute_and_their_targets() -> None:
+    thumbnails = [
+        _block("ours", 0, 300.0, 0.06, [6.0, 8.0, 7.0]),
+        _block("mjpeg", 0, 150.0, 0.0, [5.0, 4.0, 6.0]),
+        _block("ours", 1, 300.0, 0.06, [7.0, 7.0, 7.0]),
+        _block("mjpeg", 1, 150.0, 0.0, [5.0, 5.0, 5.0]),
+    ]
+    live = _live([], thumbnails=thumbnails, settings={"thumb_interval": 2.0, "thumb_rounds": 2})
+    ours = report.thumbnail_summaries(live)["ours"]
+    # 6 stills are one dashboard minute: 600 KB and 0.12 s of AV connection for them.
+    assert ours["camera_kb_per_minute"] == pytest.approx(600.0)
+    assert ours["av_seconds_per_minute"] == pytest.approx(0.12)
+    assert ours["still_p50_ms"] == pytest.approx(7.0)
+    rows = {row["target"]: row for row in report.targets(live)}
+    assert rows["Dashboard thumbnails: camera bytes per minute, ours/mjpeg"]["measured"] == 2.0
+    assert rows["Dashboard thumbnails: camera bytes per minute, ours/mjpeg"]["holds"]
+    assert rows["Dashboard thumbnails: still p50 (cold), ours/mjpeg"]["measured"] == 1.4
+    table = report.thumbnails_table(live)
+    assert "| Camera bytes sent (KB) | 600.0 | 300.0 | 2.00x |" in table
+    assert report.thumbnails_table(_live(ROUNDS)) == []

@@ -277,8 +277,8 @@ async def test_drop_restore_cycles_leave_no_file_descriptors(
         assert status == 200
         assert body.startswith(b"\xff\xd8")
 
-    # The first cycle warms up what Home Assistant opens lazily. Both counts are taken right
-    # after a cycle's still, with video warm: the same connections are open each time.
+    # The first cycle warms up what Home Assistant opens lazily. Both counts are taken after a
+    # cycle's still (whose video stops right after it): the same connections are open each time.
     await cycle()
     await asyncio.sleep(1)
     fds_before, rss_before = _fds(pid), _rss_mb(pid)

@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
 from custom_components.bseries_ipcam import camera as camera_module
 from custom_components.bseries_ipcam.camera import FULL_SPEED_INTERVAL, BSeriesCamera
-from custom_components.bseries_ipcam.media import feed as feed_module
+from custom_components.bseries_ipcam.media import feed as feed_module, mjpeg as mjpeg_module
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
 
 from .helpers import CAMERA_ID, MockConfigEntry, wait_until
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 
     from bseries_sim import CameraSimulator
 
@@ -171,7 +172,7 @@ async def test_stalled_viewer_skips_frames_while_its_socket_is_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Any unsent byte counts as full here, so the stalled viewer skips almost every frame.
-    monkeypatch.setattr(camera_module, "SLOW_VIEWER_BUFFER", 0)
+    monkeypatch.setattr(mjpeg_module, "SLOW_VIEWER_BUFFER", 0)
     client = await hass_client()
     stalled = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     fast = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
@@ -209,7 +210,7 @@ async def test_stream_ends_when_video_stalls(
     loaded_entry: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(camera_module, "STREAM_STALL", 0.4)
+    monkeypatch.setattr(mjpeg_module, "STREAM_STALL", 0.4)
     client = await hass_client()
     response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     await _read_parts(response, 2)
@@ -233,3 +234,48 @@ async def test_stream_ends_when_the_entry_unloads(
     async with asyncio.timeout(5):
         while await response.content.readany():
             pass
+
+
+@pytest.fixture
+def dashboard_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live viewers keep today's 15 s idle period; a still shares another's frame for 0.1 s."""
+    monkeypatch.setattr(feed_module, "IDLE_TIMEOUT", 15.0)
+    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.1)
+
+
+@pytest.mark.usefixtures("dashboard_timing", "loaded_entry")
+async def test_dashboard_thumbnails_cost_a_frame_not_a_stream(
+    hass: HomeAssistant, hass_client: Any, simulator: CameraSimulator
+) -> None:
+    """Stills alone: the AV connection opens per still and closes soon, with no state change."""
+    changes: list[Event[EventStateChangedData]] = []
+    async_track_state_change_event(hass, CAMERA, changes.append)
+    client = await hass_client()
+    for _ in range(3):
+        response = await client.get(f"/api/camera_proxy/{CAMERA}")
+        assert (await response.read()).startswith(b"\xff\xd8")
+        await simulator.wait_for(lambda: simulator.stats.av_connections_open == 0, timeout=5)
+        await asyncio.sleep(0.15)  # the next refresh gets a frame of its own
+    spans = simulator.av_spans
+    assert len(spans) == 3
+    assert all(span.closed_at is not None and span.seconds(0.0) < 5 for span in spans)
+    await hass.async_block_till_done()
+    assert changes == []  # the starts and stops are nothing for the logbook
+    assert _state(hass) == "streaming"
+
+
+@pytest.mark.usefixtures("dashboard_timing", "loaded_entry")
+async def test_a_live_viewer_keeps_one_av_connection_through_thumbnails(
+    hass_client: Any, simulator: CameraSimulator
+) -> None:
+    client = await hass_client()
+    viewer = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    await _read_parts(viewer, 2)
+    for _ in range(4):
+        response = await client.get(f"/api/camera_proxy/{CAMERA}")
+        assert (await response.read()).startswith(b"\xff\xd8")
+        await asyncio.sleep(0.15)  # longer than a still shares its frame
+    spans = simulator.av_spans
+    assert len(spans) == 1
+    assert spans[0].closed_at is None
+    viewer.close()

@@ -16,6 +16,7 @@ import pytest
 
 from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import CONF_PREROLL_SECONDS, DOMAIN
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.recording import EVENT_CLIP_RECORDED
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
@@ -363,3 +364,29 @@ class TestPreroll:
         with pytest.raises(ServiceValidationError) as caught:
             await _record(hass, filename=str(path), duration=1, lookback=10)
         assert caught.value.translation_key == "record_lookback_unavailable"
+
+
+@pytest.fixture
+def quick_stills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Video started for stills alone stops 0.05 s after them (before the entry is set up)."""
+    monkeypatch.setattr(feed_module, "STILL_IDLE_TIMEOUT", 0.05)
+
+
+@pytest.mark.usefixtures("quick_stills", "loaded_entry")
+async def test_thumbnails_during_a_recording_share_its_av_connection(
+    hass: HomeAssistant, hass_client: Any, simulator: CameraSimulator, media_dir: Path
+) -> None:
+    """A recording holds video: the stills of an open dashboard start nothing of their own."""
+    client = await hass_client()
+    task = asyncio.create_task(_record(hass, filename=str(media_dir / "t.mp4"), duration=2))
+    await wait_until(lambda: _state(hass) == "recording")
+    stills = 0
+    while not task.done():
+        response = await client.get(f"/api/camera_proxy/{CAMERA}")
+        assert (await response.read()).startswith(b"\xff\xd8")
+        stills += 1
+        await asyncio.sleep(0.2)  # longer than the stills' idle period
+    assert (await task)["duration"] == 2.0
+    assert stills >= 3
+    assert len(simulator.av_spans) == 1
+    assert len(simulator.commands(VideoStartReq)) == 1

@@ -10,6 +10,7 @@ import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from custom_components.bseries_ipcam.errors import FeedUnavailableError
+from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.feed import VideoFeed
 from custom_components.bseries_ipcam.protocol import CameraClient
 from custom_components.bseries_ipcam.protocol.messages import VideoEnd, VideoStartReq
@@ -151,3 +152,47 @@ async def test_close_wakes_waiting_viewers(sim: CameraSimulator, camera: CameraC
     with pytest.raises(Exception, match="feed closed"):
         await waiter
     feed.release()
+
+
+async def test_stills_alone_open_the_av_connection_only_briefly(
+    sim: CameraSimulator, camera: CameraClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dashboard thumbnail costs the camera a frame, not a stream (today's 15 s idle period)."""
+    monkeypatch.setattr(feed_module, "STILL_SHARE", 0.3)
+    feed = VideoFeed(lambda: camera, idle_timeout=15.0)
+    for _ in range(3):
+        # The cards of one dashboard refresh together: their burst of stills shares one start,
+        stills = await asyncio.gather(feed.still(), feed.still(), feed.still())
+        # and so does a card a moment late: it gets the same frame, from no video.
+        late = await feed.still()
+        assert all(still == late for still in stills)
+        assert late.startswith(b"\xff\xd8")
+        # Closed by the camera's side long before the lasting idle period would end it.
+        await sim.wait_for(lambda: sim.stats.av_connections_open == 0, timeout=5)
+        await asyncio.sleep(0.35)
+    spans = sim.av_spans
+    assert len(spans) == 3
+    assert len(sim.commands(VideoStartReq)) == 3
+    assert all(span.closed_at is not None for span in spans)
+    assert max(span.seconds(0.0) for span in spans) < 5
+    await feed.close()
+
+
+async def test_a_live_viewer_keeps_one_av_connection_through_stills(
+    sim: CameraSimulator, camera: CameraClient
+) -> None:
+    feed = VideoFeed(lambda: camera, idle_timeout=15.0, still_idle_timeout=0.05)
+    async with feed.hold():
+        await feed.next_frame(wait=5)
+        for _ in range(4):
+            assert (await feed.still()).startswith(b"\xff\xd8")
+            await asyncio.sleep(0.15)  # longer than the stills' idle period
+    # After the viewer left, stills are served from its video, which keeps its idle period.
+    assert (await feed.still()).startswith(b"\xff\xd8")
+    await asyncio.sleep(0.15)
+    assert feed.streaming
+    spans = sim.av_spans
+    assert len(spans) == 1
+    assert spans[0].closed_at is None
+    assert len(sim.commands(VideoStartReq)) == 1
+    await feed.close()

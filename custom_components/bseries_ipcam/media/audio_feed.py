@@ -1,6 +1,6 @@
 """One live audio feed per camera, shared by every listener and recording, beside video.
 
-Like `feed.VideoFeed` this layer uses nothing of Home Assistant. The first listener starts audio on
+Like `feed.VideoFeed` it is an `on_demand.OnDemandStream` and uses nothing of Home Assistant. The first listener starts audio on
 the camera's one AV connection (which video, audio and talk share); every packet, decoded once to
 PCM, then goes to all listeners; a short while after the last one leaves, audio stops. A camera
 without a microphone answers Audio_Start with result 7: the feed remembers that (`microphone` is
@@ -18,12 +18,10 @@ import contextlib
 from dataclasses import dataclass
 import logging
 import sys
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final, override
 
-from ..backoff import Backoff
-from ..errors import FeedUnavailableError
-from ..protocol import AudioData, BSeriesError, CameraClient, NotSupportedError
-from ..protocol.listeners import Listeners
+from ..protocol import AudioData, CameraClient, NotSupportedError
+from .on_demand import CameraStream
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -37,8 +35,6 @@ AUDIO_IDLE_TIMEOUT: Final = 5.0
 # Packets of 40 ms a listener may fall behind before it loses packets: 2 s.
 LISTENER_QUEUE: Final = 50
 START_WAIT: Final = 10.0
-RESTART_MIN_DELAY: Final = 1.0
-RESTART_MAX_DELAY: Final = 10.0
 NO_MICROPHONE: Final = "the camera has no microphone (it answers Audio_Start with 'not supported')"
 
 
@@ -88,8 +84,11 @@ class AudioListener:
         return await self._queue.get()
 
 
-class AudioFeed:
+class AudioFeed(CameraStream[AudioChunk]):
     """Starts and stops a camera's audio on demand and fans its packets out."""
+
+    label: ClassVar[str] = "audio feed"
+    camera_calls = (CameraClient.start_audio, CameraClient.stop_audio)
 
     def __init__(
         self,
@@ -99,74 +98,25 @@ class AudioFeed:
         name: str = "camera",
     ) -> None:
         """`get_camera` gives the currently connected camera (None while it is offline)."""
-        self._get_camera = get_camera
-        self.idle_timeout = idle_timeout
-        self.name = name
-        self._loop = asyncio.get_running_loop()
+        super().__init__(get_camera, idle_timeout=idle_timeout, name=name)
         self.microphone: bool | None = None
-        self._users = 0
-        self._camera: CameraClient | None = None
-        self._unsubs: list[Callable[[], None]] = []
-        self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-        self._idle_handle: asyncio.TimerHandle | None = None
-        self._backoff = Backoff(RESTART_MIN_DELAY, RESTART_MAX_DELAY)
-        self._closed = False
         self._decided = asyncio.Event()
-        self._sinks: Listeners[[AudioChunk | None]] = Listeners(_LOGGER)
-        self.starts = 0
         self.packets = 0
-
-    @property
-    def streaming(self) -> bool:
-        """Whether sound is flowing from the camera."""
-        return self._camera is not None
 
     @property
     def listeners(self) -> int:
         """Listeners and recordings holding the feed open now."""
         return self._users
 
-    @property
-    def unavailable_reason(self) -> str | None:
-        """Why there is no live audio, when the camera said it has none."""
-        return NO_MICROPHONE if self.microphone is False else None
-
-    def add_sink(self, sink: Callable[[AudioChunk | None], None]) -> Callable[[], None]:
-        """Call `sink` with every chunk, and with None when the feed ends or has no sound."""
-        return self._sinks.add(sink)
-
-    # --- demand -------------------------------------------------------------------------------
-
-    def acquire(self) -> None:
-        """Hold the feed open; audio starts if it is not running."""
-        if self._closed:
-            raise FeedUnavailableError(f"the {self.name} audio feed is closed")
-        if self.microphone is False:
-            raise FeedUnavailableError(f"no audio from the {self.name}: {NO_MICROPHONE}")
-        self._users += 1
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
-            self._idle_handle = None
-        self._ensure_running()
-
-    def release(self) -> None:
-        """Let go; audio stops a short while after nobody holds the feed."""
-        self._users -= 1
-        if self._users == 0 and not self._closed:
-            self._idle_handle = self._loop.call_later(self.idle_timeout, self._on_idle)
-
     @contextlib.asynccontextmanager
     async def listen(self, size: int = LISTENER_QUEUE) -> AsyncIterator[AudioListener]:
         """Hold the feed and receive its chunks in a queue of its own for the block."""
         listener = AudioListener(size)
-        self.acquire()
-        remove = self.add_sink(listener.put)
+        unsubscribe = self.subscribe(listener.put)
         try:
             yield listener
         finally:
-            remove()
-            self.release()
+            unsubscribe()
 
     async def probe(self, wait: float = START_WAIT) -> bool:
         """Whether the camera has a microphone; starts audio once to find out if not yet known."""
@@ -182,95 +132,30 @@ class AudioFeed:
 
     # --- running the camera's audio ---------------------------------------------------------
 
-    def _ensure_running(self) -> None:
-        if self._camera is None and (self._task is None or self._task.done()):
-            self._task = self._loop.create_task(self._start(), name=f"{self.name} audio start")
+    @override
+    def _listen(self, camera: CameraClient) -> Callable[[], None]:
+        return camera.add_audio_listener(self._on_packet)
 
-    async def _start(self) -> None:
-        delay = 0.0
-        while self._users > 0 and not self._closed and self._camera is None:
-            if delay:
-                await asyncio.sleep(delay)
-            camera = self._get_camera()
-            if camera is not None:
-                async with self._lock:
-                    try:
-                        await self._start_on(camera)
-                    except NotSupportedError:
-                        self._no_microphone()
-                        return
-                    except BSeriesError as err:
-                        _LOGGER.debug("Could not start audio on the %s: %s", self.name, err)
-                    else:
-                        self._backoff.reset()
-                        return
-            delay = self._backoff.next()
-
-    async def _start_on(self, camera: CameraClient) -> None:
-        unsubs = [
-            camera.add_audio_listener(self._on_packet),
-            camera.add_av_close_listener(self._on_av_closed),
-        ]
-        try:
-            await camera.start_audio()
-        except BaseException:
-            for unsub in unsubs:
-                unsub()
-            raise
-        self._camera = camera
-        self._unsubs = unsubs
-        self.starts += 1
+    @override
+    def _started(self) -> None:
         self.microphone = True
         self._decided.set()
-        _LOGGER.debug("Audio started on the %s", self.name)
 
-    def _no_microphone(self) -> None:
+    @override
+    def _start_failed(self, source: CameraClient, err: Exception) -> bool:
+        if not isinstance(err, NotSupportedError):
+            _LOGGER.debug("Could not start audio on the %s: %s", self.name, err)
+            return False
         _LOGGER.info("The %s has no microphone: no live audio", self.name)
         self.microphone = False
         self._decided.set()
-        self._sinks(None)
+        self._give_up(NO_MICROPHONE)
+        return True
 
     def _on_packet(self, packet: AudioData, samples: list[int]) -> None:
         self.packets += 1
-        self._sinks(AudioChunk(packet.timestamp, pcm_s16le(samples)))
+        self._emit(AudioChunk(packet.timestamp, pcm_s16le(samples)))
 
-    def _on_av_closed(self, error: BSeriesError | None) -> None:
-        self._detach()
-        if error is not None:
-            _LOGGER.debug("Audio on the %s ended: %s", self.name, error)
-        if self._users > 0 and not self._closed:
-            self._ensure_running()
-
-    def _detach(self) -> None:
-        for unsub in self._unsubs:
-            unsub()
-        self._unsubs = []
-        self._camera = None
-
-    def _on_idle(self) -> None:
-        self._idle_handle = None
-        if self._users == 0 and self._camera is not None:
-            self._task = self._loop.create_task(self._stop(), name=f"{self.name} audio stop")
-
-    async def _stop(self) -> None:
-        async with self._lock:
-            camera = self._camera
-            self._detach()
-            if camera is not None:
-                with contextlib.suppress(BSeriesError):
-                    await camera.stop_audio()
-                _LOGGER.debug("Audio stopped on the %s", self.name)
-
-    async def close(self) -> None:
-        """Stop audio and end every listener."""
-        self._closed = True
+    @override
+    def _closed_now(self) -> None:
         self._decided.set()
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
-            self._idle_handle = None
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._stop()
-        self._sinks(None)

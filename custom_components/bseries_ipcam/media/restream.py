@@ -18,7 +18,6 @@ nothing. NVR clients that read slowly skip frames instead of holding anyone back
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import hmac
@@ -33,6 +32,7 @@ from ..errors import BSeriesIntegrationError
 from .audio_feed import SAMPLE_RATE
 from .live_audio import loaded_entry
 from .matroska import MatroskaWriter, jpeg_size
+from .mjpeg import SocketViewer, serve_mjpeg
 from .preroll import ticks_after
 
 if TYPE_CHECKING:
@@ -45,10 +45,6 @@ if TYPE_CHECKING:
 RESTREAM_URL: Final = f"/api/{DOMAIN}/restream"
 # What the camera's own videostream.cgi uses.
 MJPEG_BOUNDARY: Final = "ipcamera"
-# A client whose socket holds more than this unsent skips frames (about four VGA frames).
-SLOW_CLIENT_BUFFER: Final = 256 * 1024
-# No frame for this long ends a stream (the NVR reconnects).
-STREAM_STALL: Final = 30.0
 FIRST_FRAME_WAIT: Final = 10.0
 SECRET_BYTES: Final = 24
 CHALLENGE: Final = f'Basic realm="{DOMAIN}"'
@@ -139,73 +135,23 @@ class _Stream:
     def __init__(self, entry: BSeriesConfigEntry, secret: str) -> None:
         self.entry = entry
         self.secret = secret
-        self.loop = asyncio.get_running_loop()
-        self.ended: asyncio.Future[None] = self.loop.create_future()
-        self.last_frame = self.loop.time()
 
     def still_authorized(self) -> bool:
         # The button replaces the secret: streams opened with the old one end.
         return self.entry.data.get(CONF_RESTREAM_SECRET) == self.secret
 
-    def end(self) -> None:
-        if not self.ended.done():
-            self.ended.set_result(None)
-
-    async def _run(self, transport: asyncio.BaseTransport) -> None:
-        while not self.ended.done() and not transport.is_closing():
-            await asyncio.wait((self.ended,), timeout=STREAM_STALL / 2)
-            if self.loop.time() - self.last_frame > STREAM_STALL:
-                break
-
     async def mjpeg(self, request: web.Request) -> web.StreamResponse:
         """Multipart MJPEG as the camera's videostream.cgi sends it."""
         feed = self.entry.runtime_data.feed
-        response = web.StreamResponse()
-        response.content_type = f"multipart/x-mixed-replace;boundary={MJPEG_BOUNDARY}"
         async with feed.hold():
             first = await feed.next_frame(wait=FIRST_FRAME_WAIT)
-            await response.prepare(request)
-            transport = request.transport
-            if transport is None:  # pragma: no cover - the client left before the stream began
-                return response
-            parts: list[bytes] = []
-
-            def push(frame: FeedFrame | None) -> None:
-                if frame is None or transport.is_closing() or not self.still_authorized():
-                    self.end()
-                    return
-                self.last_frame = frame.received_at
-                if transport.get_write_buffer_size() <= SLOW_CLIENT_BUFFER:
-                    parts.append(_part(frame.jpeg))
-                    writer.set()
-
-            writer = asyncio.Event()
-            remove = feed.add_sink(push)
-            try:
-                await response.write(_part(first.jpeg))
-                writing = asyncio.create_task(self._write_parts(response, parts, writer))
-                try:
-                    await self._run(transport)
-                finally:
-                    writing.cancel()
-                    await asyncio.wait((writing,))
-            finally:
-                remove()
-        return response
-
-    async def _write_parts(
-        self, response: web.StreamResponse, parts: list[bytes], ready: asyncio.Event
-    ) -> None:
-        try:
-            while True:
-                await ready.wait()
-                ready.clear()
-                pending = parts[:]
-                parts.clear()
-                for part in pending:
-                    await response.write(part)
-        except ConnectionError:
-            self.end()
+            return await serve_mjpeg(
+                request,
+                feed,
+                boundary=MJPEG_BOUNDARY,
+                first=first,
+                authorized=self.still_authorized,
+            )
 
     async def matroska(self, request: web.Request) -> web.StreamResponse:
         """Matroska: the camera's JPEGs and its sound as PCM, on the camera's clock."""
@@ -223,54 +169,28 @@ class _Stream:
                 height=height,
                 audio_rate=SAMPLE_RATE if audio is not None else None,
             )
-            await response.prepare(request)
-            transport = request.transport
-            if transport is None:  # pragma: no cover - the client left before the stream began
+            viewer = await SocketViewer.prepare(request, response)
+            if viewer is None:  # pragma: no cover - the client left before the stream began
                 return response
-            chunks: list[bytes] = []
-            ready = asyncio.Event()
-
-            def queue(data: bytes) -> None:
-                if transport.get_write_buffer_size() <= SLOW_CLIENT_BUFFER:
-                    chunks.append(data)
-                    ready.set()
 
             def push(frame: FeedFrame | None) -> None:
-                if frame is None or transport.is_closing() or not self.still_authorized():
-                    self.end()
-                    return
-                self.last_frame = frame.received_at
-                if ticks_after(frame.timestamp, mkv.origin) > 0:
-                    queue(mkv.video(frame.timestamp, frame.jpeg))
+                if frame is None or not self.still_authorized():
+                    viewer.end()
+                elif ticks_after(frame.timestamp, mkv.origin) > 0:
+                    viewer.write(mkv.video(frame.timestamp, frame.jpeg))
 
             def hear(chunk: AudioChunk | None) -> None:
                 if chunk is not None and ticks_after(chunk.timestamp, mkv.origin) >= 0:
-                    queue(mkv.audio(chunk.timestamp, chunk.pcm))
+                    viewer.write(mkv.audio(chunk.timestamp, chunk.pcm), alive=False)
 
+            viewer.write(mkv.header() + mkv.video(first.timestamp, first.jpeg))
             undo = [feed.add_sink(push)]
             if audio is not None:
                 with contextlib.suppress(BSeriesIntegrationError):
-                    audio.acquire()
-                    undo.append(audio.release)
-                    undo.append(audio.add_sink(hear))
+                    undo.append(audio.subscribe(hear))
             try:
-                await response.write(mkv.header() + mkv.video(first.timestamp, first.jpeg))
-                writing = asyncio.create_task(self._write_parts(response, chunks, ready))
-                try:
-                    await self._run(transport)
-                finally:
-                    writing.cancel()
-                    await asyncio.wait((writing,))
+                await viewer.run()
             finally:
                 for step in reversed(undo):
                     step()
         return response
-
-
-def _part(jpeg: bytes) -> bytes:
-    """One part of the camera's multipart MJPEG."""
-    head = b"--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % (
-        MJPEG_BOUNDARY.encode(),
-        len(jpeg),
-    )
-    return b"".join((head, jpeg, b"\r\n"))
