@@ -15,6 +15,7 @@ from .controls import BSeriesControls, async_remove_pan_tilt_entities, pan_tilt_
 from .coordinator import BSeriesCoordinator
 from .data import BSeriesRuntimeData
 from .discovery import CONF_DISCOVERY_ADDRESSES, DISCOVERY_CONFIG, async_setup_discovery
+from .frontend import async_register_card
 from .media.audio_feed import AudioFeed
 from .media.encoder import H264Encoder
 from .media.feed import VideoFeed
@@ -24,11 +25,13 @@ from .media.recording import Recorder
 from .media.restream import RestreamView, async_ensure_secret, restream_enabled
 from .media.stream_source import async_release_stream_source, async_watch_encoder
 from .media.timeline import Timeline
+from .presets import PresetBook, async_remove_presets
 from .refusals import RefusalNotifier
 from .security import SecurityCheck, async_remove_issues
 from .services import async_setup_services
 from .talk import TalkEngine
 from .upkeep import UpkeepCoordinator
+from .websocket_api import async_setup_websocket_api
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -58,6 +61,8 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's service actions and start searching for cameras."""
     async_setup_services(hass)
+    async_setup_websocket_api(hass)
+    await async_register_card(hass)
     hass.http.register_view(LiveAudioView(hass))
     hass.http.register_view(RestreamView(hass))
     await async_setup_discovery(hass, (config.get(DOMAIN) or {}).get(CONF_DISCOVERY_ADDRESSES))
@@ -86,6 +91,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     controls = BSeriesControls(hass, entry, coordinator)
     entry.async_on_unload(controls.async_shutdown)
     await controls.async_start()
+    presets = PresetBook(hass, entry, controls)
+    await presets.async_load()
     if not pan_tilt_enabled(entry):
         async_remove_pan_tilt_entities(hass, entry)
     options = dict(entry.options)
@@ -117,6 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
         alarm_settings=alarm_settings,
         upkeep=upkeep,
         encoder=encoder,
+        presets=presets,
     )
     upkeep.async_start_clock_keeping()
     entry.async_on_unload(async_watch_encoder(hass, entry))
@@ -147,5 +155,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> None:
-    """A removed camera leaves no security issue behind."""
+    """Forget what the removed camera left: its security issues, its named presets."""
     async_remove_issues(hass, entry)
+    await async_remove_presets(hass, entry.entry_id)

@@ -20,6 +20,7 @@ from .media.feed import BOUNDARY
 from .media.mjpeg import serve_mjpeg
 from .media.recording import default_path
 from .media.stream_source import async_stream_source
+from .presets import async_preset_action
 from .protocol import FrameInterval
 from .protocol.controls import Direction
 
@@ -159,10 +160,13 @@ class BSeriesCamera(BSeriesEntity, Camera):
         controls = self.coordinator.config_entry.runtime_data.controls
         await controls.async_move(Direction(movement), travel_time)
 
-    async def async_ptz_preset(self, preset: int, action: str) -> None:
-        """Go to or save preset 1-16."""
-        controls = self.coordinator.config_entry.runtime_data.controls
-        await controls.async_preset(preset, save=action == "save")
+    async def async_ptz_preset(
+        self, action: str, preset: int | None = None, name: str | None = None
+    ) -> ServiceResponse:
+        """Go to, save, rename or delete a named preset; returns the presets saved after it."""
+        presets = self.coordinator.config_entry.runtime_data.presets
+        number = await async_preset_action(presets, action, preset, name)
+        return {"preset": number, "presets": presets.as_list()}
 
     # --- recording -----------------------------------------------------------------------------
 

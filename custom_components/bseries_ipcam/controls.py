@@ -93,7 +93,6 @@ class BSeriesControls:
         self.alias: str | None = None
         self.ir_on: bool | None = None
         self.patrol = "off"
-        self.preset: int | None = None
         self._unsub_coordinator: Callable[[], None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -199,7 +198,6 @@ class BSeriesControls:
             "tolerant_http": cgi.tolerant_http if cgi is not None else None,
             "ir_on": self.ir_on,
             "patrol": self.patrol,
-            "preset": self.preset,
         }
 
     @callback
@@ -247,8 +245,8 @@ class BSeriesControls:
             )
         return self._controls
 
-    async def async_move(self, direction: Direction, seconds: float) -> None:
-        """Move the view in picture terms for `seconds`, then stop."""
+    async def async_move(self, direction: Direction, seconds: float | None) -> None:
+        """Move the view in picture terms for `seconds`, then stop (None: until `async_stop`)."""
         controls = self._require(pan_tilt=True)
         with translate_errors(self._entry.title):
             await controls.move(direction, seconds)
@@ -266,16 +264,13 @@ class BSeriesControls:
             await controls.center()
 
     async def async_preset(self, preset: int, *, save: bool = False) -> None:
-        """Go to (or save) preset 1-16."""
+        """Go to (or save) preset 1-16; `presets.PresetBook` names them and keeps the last."""
         controls = self._require(pan_tilt=True)
         with translate_errors(self._entry.title):
             if save:
                 await controls.save_preset(preset)
             else:
                 await controls.go_to_preset(preset)
-        if not save:
-            self.preset = preset
-            self._listeners()
 
     async def async_patrol(self, option: str) -> None:
         """Patrol off, horizontal, vertical or both."""

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .media.feed import VideoFeed
     from .media.preroll import Preroll
     from .media.recording import Recorder
+    from .presets import PresetBook
     from .talk import TalkEngine
     from .upkeep import UpkeepCoordinator
 
@@ -35,6 +36,8 @@ class BSeriesRuntimeData:
     alarm_settings: AlarmSettingsCoordinator
     # Restart, clock, status LED, speeds and start-up position (get_misc.cgi, get_status.cgi).
     upkeep: UpkeepCoordinator
+    # Named presets (HA's storage) and the one last gone to.
+    presets: PresetBook
     # The H.264 stream (the `h264_stream` option); None without it.
     encoder: H264Encoder | None = None
 

@@ -92,6 +92,7 @@ async def async_get_config_entry_diagnostics(
         },
         "talk": {"talking": entry.runtime_data.talk.talking},
         "controls": entry.runtime_data.controls.diagnostics(),
+        "presets": entry.runtime_data.presets.diagnostics(),
         "audio": {
             "microphone": entry.runtime_data.audio.microphone,
             "streaming": entry.runtime_data.audio.streaming,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .data import BSeriesConfigEntry
+    from .presets import PresetBook
 
 PARALLEL_UPDATES = 1
 
@@ -106,11 +107,7 @@ SETTING_SELECTS: Final = (
         options=["50hz", "60hz", "outdoor"],
     ),
 )
-PRESET_SELECT: Final = SelectEntityDescription(
-    key="ptz_preset",
-    translation_key="ptz_preset",
-    options=[str(preset) for preset in PRESETS],
-)
+PRESET_SELECT: Final = SelectEntityDescription(key="ptz_preset", translation_key="ptz_preset")
 PATROL_SELECT: Final = SelectEntityDescription(
     key="ptz_patrol", translation_key="ptz_patrol", options=list(PATROL_OPTIONS)
 )
@@ -139,21 +136,37 @@ class BSeriesSettingSelect(BSeriesControlsEntity, SelectEntity):
 
 
 class BSeriesPresetSelect(BSeriesControlsEntity, SelectEntity):
-    """Go to a preset position (1-16); shows the last one chosen here."""
+    """Go to a saved preset, by its name; shows the one last gone to (kept across restarts)."""
 
     _needs_settings = False
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the preset book as well (saves, renames, deletes, goes)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._presets.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def _presets(self) -> PresetBook:
+        presets: PresetBook = self.coordinator.config_entry.runtime_data.presets
+        return presets
+
+    @property
+    @override
+    def options(self) -> list[str]:
+        """The names of the saved presets."""
+        return self._presets.names
 
     @property
     @override
     def current_option(self) -> str | None:
-        """The preset last gone to from Home Assistant."""
-        preset = self.controls.preset
-        return None if preset is None else str(preset)
+        """The preset last gone to."""
+        return self._presets.last_name
 
     @override
     async def async_select_option(self, option: str) -> None:
         """Go to the preset."""
-        await self.controls.async_preset(int(option))
+        await self._presets.async_go_to(name=option)
 
 
 class BSeriesPatrolSelect(BSeriesControlsEntity, SelectEntity):

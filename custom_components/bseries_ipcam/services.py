@@ -24,10 +24,11 @@ ATTR_MOVEMENT: Final = "movement"
 ATTR_TRAVEL_TIME: Final = "travel_time"
 ATTR_PRESET: Final = "preset"
 ATTR_ACTION: Final = "action"
+ATTR_NAME: Final = "name"
 DEFAULT_TRAVEL_TIME: Final = 0.5
 MOVEMENTS: Final = [direction.value for direction in Direction]
 PRESET_GO: Final = "go"
-PRESET_ACTIONS: Final = [PRESET_GO, "save"]
+PRESET_ACTIONS: Final = [PRESET_GO, "save", "rename", "delete"]
 SERVICE_RECORD: Final = "record"
 ATTR_FILENAME: Final = "filename"
 ATTR_DURATION: Final = "duration"
@@ -76,12 +77,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_PTZ_PRESET,
         entity_domain=Platform.CAMERA,
         schema={
-            probatio.Required(ATTR_PRESET): probatio.All(
+            probatio.Optional(ATTR_PRESET): probatio.All(
                 probatio.Coerce(int), probatio.Range(min=1, max=16)
             ),
+            probatio.Optional(ATTR_NAME): cv.string,
             probatio.Optional(ATTR_ACTION, default=PRESET_GO): probatio.In(PRESET_ACTIONS),
         },
         func="async_ptz_preset",
+        supports_response=SupportsResponse.OPTIONAL,
     )
     service.async_register_platform_entity_service(
         hass,

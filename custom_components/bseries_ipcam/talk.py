@@ -20,7 +20,7 @@ import contextlib
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import media_source
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
@@ -35,7 +35,7 @@ from .protocol import BSeriesError, NotSupportedError, TooManyConnectionsError
 from .protocol.listeners import Listeners
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Callable
+    from collections.abc import AsyncGenerator, AsyncIterable, Callable, Coroutine
 
     from .coordinator import BSeriesCoordinator
     from .protocol import CameraClient
@@ -124,34 +124,62 @@ class TalkEngine:
         """
         source, name = await self._async_resolve(media_content_id, entity_id)
         async with self._queue:
-            if self._shutdown:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="not_connected",
-                    translation_placeholders={"name": self._name},
-                )
-            camera = self.coordinator.require_camera()
-            task = self.coordinator.config_entry.async_create_background_task(
-                self.hass,
-                self._async_play(camera, source, name),
-                f"{DOMAIN} talk {self._name}",
-                eager_start=False,
+            await self._async_run(lambda camera: self._async_play(camera, source, name))
+
+    async def async_talk_live(self, pcm: AsyncIterable[bytes]) -> float:
+        """Speak live 8 kHz mono s16le PCM (a browser's microphone) now; returns seconds sent.
+
+        Push-to-talk cannot wait its turn: while another talk plays or waits this raises the
+        translated "speaker busy" error at once, as the camera does for a second client.
+        """
+        self.raise_if_busy()
+        seconds = 0.0
+
+        async def speak(camera: CameraClient) -> None:
+            nonlocal seconds
+            with translate_errors(self._name, keys=TALK_ERROR_KEYS):
+                seconds = await camera.talk(pcm)
+
+        async with self._queue:
+            await self._async_run(speak)
+        return seconds
+
+    def raise_if_busy(self) -> None:
+        """The translated "speaker busy" error while a talk plays or waits."""
+        if self._queue.locked():
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="talk_busy",
+                translation_placeholders={"name": self._name},
             )
-            self._current = task
-            self._async_update_listeners()
+
+    async def _async_run(self, play: Callable[[CameraClient], Coroutine[Any, Any, None]]) -> None:
+        """Play one talk (the queue held by the caller) as the talk that `async_stop` ends."""
+        if self._shutdown:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="not_connected",
+                translation_placeholders={"name": self._name},
+            )
+        camera = self.coordinator.require_camera()
+        task: asyncio.Task[None] = self.coordinator.config_entry.async_create_background_task(
+            self.hass, play(camera), f"{DOMAIN} talk {self._name}", eager_start=False
+        )
+        self._current = task
+        self._async_update_listeners()
+        try:
             try:
-                try:
-                    await asyncio.wait((task,))
-                except asyncio.CancelledError:
-                    # The caller gave up: end the talk before the next one may start.
-                    task.cancel()
-                    await asyncio.wait((task,))
-                    raise
-            finally:
-                self._current = None
-                self._async_update_listeners()
-            if not task.cancelled():
-                task.result()  # the talk's error, if any
+                await asyncio.wait((task,))
+            except asyncio.CancelledError:
+                # The caller gave up: end the talk before the next one may start.
+                task.cancel()
+                await asyncio.wait((task,))
+                raise
+        finally:
+            self._current = None
+            self._async_update_listeners()
+        if not task.cancelled():
+            task.result()  # the talk's error, if any
 
     async def async_stop(self) -> None:
         """End the talk that is playing (the camera still gets Talk_End); waiting ones go on."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.button.const import SERVICE_PRESS
 from homeassistant.components.camera import async_get_image
@@ -250,6 +250,15 @@ async def test_presets_save_and_return(
     hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     camera = _camera_id(hass)
+    preset_select = eid(hass, "select", "ptz_preset")
+
+    def options() -> list[str]:
+        current = hass.states.get(preset_select)
+        assert current is not None
+        return list(current.attributes["options"])
+
+    # Nothing saved from here yet: nothing is offered (the camera cannot tell what it holds).
+    assert options() == []
     await hass.services.async_call(
         DOMAIN,
         "ptz",
@@ -258,28 +267,97 @@ async def test_presets_save_and_return(
     )
     saved = simulator.ptz.position()
     assert saved != (80, 60)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "ptz_preset",
+        {ATTR_ENTITY_ID: camera, "name": "Front door", "action": "save"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response[camera] == {"preset": 1, "presets": [{"number": 1, "name": "Front door"}]}
+    # The old form (a number, no name) still saves, under a default name.
     await hass.services.async_call(
         DOMAIN,
         "ptz_preset",
-        {ATTR_ENTITY_ID: camera, "preset": 2, "action": "save"},
+        {ATTR_ENTITY_ID: camera, "preset": 5, "action": "save"},
         blocking=True,
     )
+    assert options() == ["Front door", "Preset 5"]
     await press(hass, "ptz_center")
     assert simulator.ptz.position() != saved
-    await select(hass, "ptz_preset", "2")
+    await select(hass, "ptz_preset", "Front door")
     assert simulator.ptz.position() == saved
-    assert state(hass, "select", "ptz_preset") == "2"
+    assert state(hass, "select", "ptz_preset") == "Front door"
     await press(hass, "ptz_center")
     await hass.services.async_call(
-        DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "preset": 2}, blocking=True
+        DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "preset": 1}, blocking=True
     )
     assert simulator.ptz.position() == saved
+    # Renamed: the select follows, and still shows it as the last gone to.
+    await hass.services.async_call(
+        DOMAIN,
+        "ptz_preset",
+        {ATTR_ENTITY_ID: camera, "preset": 1, "name": "Gate", "action": "rename"},
+        blocking=True,
+    )
+    assert options() == ["Gate", "Preset 5"]
+    assert state(hass, "select", "ptz_preset") == "Gate"
+    # Bad input: translated, and nothing lost.
+    for data, message in (
+        ({"name": "gate", "action": "save", "preset": 5}, "already has a preset called"),
+        ({"preset": 9}, "no saved preset 9"),
+        ({"name": "Nowhere"}, "no saved preset Nowhere"),
+        ({"action": "rename", "name": "X"}, "Say which preset"),
+        ({"action": "save", "name": "   "}, "cannot name a preset"),
+    ):
+        with pytest.raises(ServiceValidationError, match=message):
+            await hass.services.async_call(
+                DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, **data}, blocking=True
+            )
+    assert options() == ["Gate", "Preset 5"]
+    await hass.services.async_call(
+        DOMAIN,
+        "ptz_preset",
+        {ATTR_ENTITY_ID: camera, "name": "gate", "action": "delete"},
+        blocking=True,
+    )
+    assert options() == ["Preset 5"]
+    assert state(hass, "select", "ptz_preset") == STATE_UNKNOWN
+    # Kept in HA's storage: a reload (as a restart) offers the same and shows the last gone to.
+    await select(hass, "ptz_preset", "Preset 5")
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_until(lambda: state(hass, "select", "ptz_preset") == "Preset 5")
+    assert options() == ["Preset 5"]
     await select(hass, "ptz_patrol", "both")
     assert simulator.ptz.horizontal_patrol
     assert simulator.ptz.vertical_patrol
     assert state(hass, "select", "ptz_patrol") == "both"
     await select(hass, "ptz_patrol", "off")
     assert not simulator.ptz.vertical_patrol
+
+
+async def test_presets_full_and_forgotten_with_the_entry(
+    hass: HomeAssistant, hass_storage: dict[str, Any], loaded_entry: MockConfigEntry
+) -> None:
+    camera = _camera_id(hass)
+    for number in range(1, 17):
+        await hass.services.async_call(
+            DOMAIN,
+            "ptz_preset",
+            {ATTR_ENTITY_ID: camera, "name": f"Spot {number}", "action": "save"},
+            blocking=True,
+        )
+    with pytest.raises(ServiceValidationError, match="All 16 presets"):
+        await hass.services.async_call(
+            DOMAIN, "ptz_preset", {ATTR_ENTITY_ID: camera, "action": "save"}, blocking=True
+        )
+    key = f"{DOMAIN}.presets.{loaded_entry.entry_id}"
+    assert len(hass_storage[key]["data"]["names"]) == 16
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
 
 
 async def test_settings_changed_by_another_client_show_in_ha(

@@ -33,8 +33,8 @@ pytestmark = needs_ffmpeg
 
 ROOT = f"media-source://{DOMAIN}"
 CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
-# 2.5 s of 32 kbit/s MP3.
-MP3_BYTES = 10_000
+# 2.5 s of 192 kbit/s MP3.
+MP3_BYTES = 60_000
 
 
 async def _live_item(hass: HomeAssistant, entry: MockConfigEntry) -> str:

@@ -54,6 +54,8 @@ def test_every_key_in_use_is_translated() -> None:
     exceptions |= set(TALK_ERROR_KEYS.values())
     # A recording's failures (recording.ClipError) carry their key.
     exceptions |= set(re.findall(r'(?:ClipError|_fail)\(\s*"(\w+)"', code))
+    # The preset book's errors (presets.PresetBook.error) carry their key.
+    exceptions |= set(re.findall(r'\.error\(\s*"(\w+)"', code))
     assert exceptions == strings["exceptions"].keys()
 
     icons = _load("icons.json")["entity"]

@@ -75,6 +75,11 @@ class AudioListener:
             return
         self._queue.put_nowait(chunk)
 
+    @property
+    def pending(self) -> int:
+        """Chunks waiting in the queue (a live listener skips ahead when there are many)."""
+        return self._queue.qsize()
+
     async def get(self) -> AudioChunk | None:
         """The next chunk, or None when the feed ended."""
         return await self._queue.get()

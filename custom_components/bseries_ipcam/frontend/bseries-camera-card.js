@@ -1,0 +1,338 @@
+var D=globalThis,I=D.ShadowRoot&&(D.ShadyCSS===void 0||D.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,K=Symbol(),nt=new WeakMap,P=class{constructor(t,e,s){if(this._$cssResult$=!0,s!==K)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=t,this.t=e}get styleSheet(){let t=this.o,e=this.t;if(I&&t===void 0){let s=e!==void 0&&e.length===1;s&&(t=nt.get(e)),t===void 0&&((this.o=t=new CSSStyleSheet).replaceSync(this.cssText),s&&nt.set(e,t))}return t}toString(){return this.cssText}},rt=o=>new P(typeof o=="string"?o:o+"",void 0,K),V=(o,...t)=>{let e=o.length===1?o[0]:t.reduce((s,i,n)=>s+(r=>{if(r._$cssResult$===!0)return r.cssText;if(typeof r=="number")return r;throw Error("Value passed to 'css' function must be a 'css' function result: "+r+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(i)+o[n+1],o[0]);return new P(e,o,K)},ot=(o,t)=>{if(I)o.adoptedStyleSheets=t.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of t){let s=document.createElement("style"),i=D.litNonce;i!==void 0&&s.setAttribute("nonce",i),s.textContent=e.cssText,o.appendChild(s)}},q=I?o=>o:o=>o instanceof CSSStyleSheet?(t=>{let e="";for(let s of t.cssRules)e+=s.cssText;return rt(e)})(o):o;var{is:Et,defineProperty:xt,getOwnPropertyDescriptor:wt,getOwnPropertyNames:St,getOwnPropertySymbols:kt,getPrototypeOf:Ct}=Object,j=globalThis,at=j.trustedTypes,Pt=at?at.emptyScript:"",Rt=j.reactiveElementPolyfillSupport,R=(o,t)=>o,F={toAttribute(o,t){switch(t){case Boolean:o=o?Pt:null;break;case Object:case Array:o=o==null?o:JSON.stringify(o)}return o},fromAttribute(o,t){let e=o;switch(t){case Boolean:e=o!==null;break;case Number:e=o===null?null:Number(o);break;case Object:case Array:try{e=JSON.parse(o)}catch{e=null}}return e}},ct=(o,t)=>!Et(o,t),lt={attribute:!0,type:String,converter:F,reflect:!1,useDefault:!1,hasChanged:ct};Symbol.metadata??=Symbol("metadata"),j.litPropertyMetadata??=new WeakMap;var m=class extends HTMLElement{static addInitializer(t){this._$Ei(),(this.l??=[]).push(t)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(t,e=lt){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(t)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(t,e),!e.noAccessor){let s=Symbol(),i=this.getPropertyDescriptor(t,s,e);i!==void 0&&xt(this.prototype,t,i)}}static getPropertyDescriptor(t,e,s){let{get:i,set:n}=wt(this.prototype,t)??{get(){return this[e]},set(r){this[e]=r}};return{get:i,set(r){let d=i?.call(this);n?.call(this,r),this.requestUpdate(t,d,s)},configurable:!0,enumerable:!0}}static getPropertyOptions(t){return this.elementProperties.get(t)??lt}static _$Ei(){if(this.hasOwnProperty(R("elementProperties")))return;let t=Ct(this);t.finalize(),t.l!==void 0&&(this.l=[...t.l]),this.elementProperties=new Map(t.elementProperties)}static finalize(){if(this.hasOwnProperty(R("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(R("properties"))){let e=this.properties,s=[...St(e),...kt(e)];for(let i of s)this.createProperty(i,e[i])}let t=this[Symbol.metadata];if(t!==null){let e=litPropertyMetadata.get(t);if(e!==void 0)for(let[s,i]of e)this.elementProperties.set(s,i)}this._$Eh=new Map;for(let[e,s]of this.elementProperties){let i=this._$Eu(e,s);i!==void 0&&this._$Eh.set(i,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(t){let e=[];if(Array.isArray(t)){let s=new Set(t.flat(1/0).reverse());for(let i of s)e.unshift(q(i))}else t!==void 0&&e.push(q(t));return e}static _$Eu(t,e){let s=e.attribute;return s===!1?void 0:typeof s=="string"?s:typeof t=="string"?t.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(t=>this.enableUpdating=t),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(t=>t(this))}addController(t){(this._$EO??=new Set).add(t),this.renderRoot!==void 0&&this.isConnected&&t.hostConnected?.()}removeController(t){this._$EO?.delete(t)}_$E_(){let t=new Map,e=this.constructor.elementProperties;for(let s of e.keys())this.hasOwnProperty(s)&&(t.set(s,this[s]),delete this[s]);t.size>0&&(this._$Ep=t)}createRenderRoot(){let t=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return ot(t,this.constructor.elementStyles),t}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(t=>t.hostConnected?.())}enableUpdating(t){}disconnectedCallback(){this._$EO?.forEach(t=>t.hostDisconnected?.())}attributeChangedCallback(t,e,s){this._$AK(t,s)}_$ET(t,e){let s=this.constructor.elementProperties.get(t),i=this.constructor._$Eu(t,s);if(i!==void 0&&s.reflect===!0){let n=(s.converter?.toAttribute!==void 0?s.converter:F).toAttribute(e,s.type);this._$Em=t,n==null?this.removeAttribute(i):this.setAttribute(i,n),this._$Em=null}}_$AK(t,e){let s=this.constructor,i=s._$Eh.get(t);if(i!==void 0&&this._$Em!==i){let n=s.getPropertyOptions(i),r=typeof n.converter=="function"?{fromAttribute:n.converter}:n.converter?.fromAttribute!==void 0?n.converter:F;this._$Em=i;let d=r.fromAttribute(e,n.type);this[i]=d??this._$Ej?.get(i)??d,this._$Em=null}}requestUpdate(t,e,s,i=!1,n){if(t!==void 0){let r=this.constructor;if(i===!1&&(n=this[t]),s??=r.getPropertyOptions(t),!((s.hasChanged??ct)(n,e)||s.useDefault&&s.reflect&&n===this._$Ej?.get(t)&&!this.hasAttribute(r._$Eu(t,s))))return;this.C(t,e,s)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(t,e,{useDefault:s,reflect:i,wrapped:n},r){s&&!(this._$Ej??=new Map).has(t)&&(this._$Ej.set(t,r??e??this[t]),n!==!0||r!==void 0)||(this._$AL.has(t)||(this.hasUpdated||s||(e=void 0),this._$AL.set(t,e)),i===!0&&this._$Em!==t&&(this._$Eq??=new Set).add(t))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let t=this.scheduleUpdate();return t!=null&&await t,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[i,n]of this._$Ep)this[i]=n;this._$Ep=void 0}let s=this.constructor.elementProperties;if(s.size>0)for(let[i,n]of s){let{wrapped:r}=n,d=this[i];r!==!0||this._$AL.has(i)||d===void 0||this.C(i,void 0,n,d)}}let t=!1,e=this._$AL;try{t=this.shouldUpdate(e),t?(this.willUpdate(e),this._$EO?.forEach(s=>s.hostUpdate?.()),this.update(e)):this._$EM()}catch(s){throw t=!1,this._$EM(),s}t&&this._$AE(e)}willUpdate(t){}_$AE(t){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(t)),this.updated(t)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(t){return!0}update(t){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(t){}firstUpdated(t){}};m.elementStyles=[],m.shadowRootOptions={mode:"open"},m[R("elementProperties")]=new Map,m[R("finalized")]=new Map,Rt?.({ReactiveElement:m}),(j.reactiveElementVersions??=[]).push("2.1.2");var tt=globalThis,ht=o=>o,z=tt.trustedTypes,dt=z?z.createPolicy("lit-html",{createHTML:o=>o}):void 0,gt="$lit$",y=`lit$${Math.random().toFixed(9).slice(2)}$`,yt="?"+y,Tt=`<${yt}>`,b=document,U=()=>b.createComment(""),L=o=>o===null||typeof o!="object"&&typeof o!="function",et=Array.isArray,Ut=o=>et(o)||typeof o?.[Symbol.iterator]=="function",Y=`[ 	
+\f\r]`,T=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,pt=/-->/g,ut=/>/g,v=RegExp(`>|${Y}(?:([^\\s"'>=/]+)(${Y}*=${Y}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),_t=/'/g,ft=/"/g,vt=/^(?:script|style|textarea|title)$/i,st=o=>(t,...e)=>({_$litType$:o,strings:t,values:e}),h=st(1),Ft=st(2),Yt=st(3),A=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),mt=new WeakMap,$=b.createTreeWalker(b,129);function $t(o,t){if(!et(o)||!o.hasOwnProperty("raw"))throw Error("invalid template strings array");return dt!==void 0?dt.createHTML(t):t}var Lt=(o,t)=>{let e=o.length-1,s=[],i,n=t===2?"<svg>":t===3?"<math>":"",r=T;for(let d=0;d<e;d++){let a=o[d],p,u,c=-1,f=0;for(;f<a.length&&(r.lastIndex=f,u=r.exec(a),u!==null);)f=r.lastIndex,r===T?u[1]==="!--"?r=pt:u[1]!==void 0?r=ut:u[2]!==void 0?(vt.test(u[2])&&(i=RegExp("</"+u[2],"g")),r=v):u[3]!==void 0&&(r=v):r===v?u[0]===">"?(r=i??T,c=-1):u[1]===void 0?c=-2:(c=r.lastIndex-u[2].length,p=u[1],r=u[3]===void 0?v:u[3]==='"'?ft:_t):r===ft||r===_t?r=v:r===pt||r===ut?r=T:(r=v,i=void 0);let g=r===v&&o[d+1].startsWith("/>")?" ":"";n+=r===T?a+Tt:c>=0?(s.push(p),a.slice(0,c)+gt+a.slice(c)+y+g):a+y+(c===-2?d:g)}return[$t(o,n+(o[e]||"<?>")+(t===2?"</svg>":t===3?"</math>":"")),s]},M=class o{constructor({strings:t,_$litType$:e},s){let i;this.parts=[];let n=0,r=0,d=t.length-1,a=this.parts,[p,u]=Lt(t,e);if(this.el=o.createElement(p,s),$.currentNode=this.el.content,e===2||e===3){let c=this.el.content.firstChild;c.replaceWith(...c.childNodes)}for(;(i=$.nextNode())!==null&&a.length<d;){if(i.nodeType===1){if(i.hasAttributes())for(let c of i.getAttributeNames())if(c.endsWith(gt)){let f=u[r++],g=i.getAttribute(c).split(y),N=/([.?@])?(.*)/.exec(f);a.push({type:1,index:n,name:N[2],strings:g,ctor:N[1]==="."?J:N[1]==="?"?X:N[1]==="@"?Z:S}),i.removeAttribute(c)}else c.startsWith(y)&&(a.push({type:6,index:n}),i.removeAttribute(c));if(vt.test(i.tagName)){let c=i.textContent.split(y),f=c.length-1;if(f>0){i.textContent=z?z.emptyScript:"";for(let g=0;g<f;g++)i.append(c[g],U()),$.nextNode(),a.push({type:2,index:++n});i.append(c[f],U())}}}else if(i.nodeType===8)if(i.data===yt)a.push({type:2,index:n});else{let c=-1;for(;(c=i.data.indexOf(y,c+1))!==-1;)a.push({type:7,index:n}),c+=y.length-1}n++}}static createElement(t,e){let s=b.createElement("template");return s.innerHTML=t,s}};function w(o,t,e=o,s){if(t===A)return t;let i=s!==void 0?e._$Co?.[s]:e._$Cl,n=L(t)?void 0:t._$litDirective$;return i?.constructor!==n&&(i?._$AO?.(!1),n===void 0?i=void 0:(i=new n(o),i._$AT(o,e,s)),s!==void 0?(e._$Co??=[])[s]=i:e._$Cl=i),i!==void 0&&(t=w(o,i._$AS(o,t.values),i,s)),t}var G=class{constructor(t,e){this._$AV=[],this._$AN=void 0,this._$AD=t,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(t){let{el:{content:e},parts:s}=this._$AD,i=(t?.creationScope??b).importNode(e,!0);$.currentNode=i;let n=$.nextNode(),r=0,d=0,a=s[0];for(;a!==void 0;){if(r===a.index){let p;a.type===2?p=new H(n,n.nextSibling,this,t):a.type===1?p=new a.ctor(n,a.name,a.strings,this,t):a.type===6&&(p=new Q(n,this,t)),this._$AV.push(p),a=s[++d]}r!==a?.index&&(n=$.nextNode(),r++)}return $.currentNode=b,i}p(t){let e=0;for(let s of this._$AV)s!==void 0&&(s.strings!==void 0?(s._$AI(t,s,e),e+=s.strings.length-2):s._$AI(t[e])),e++}},H=class o{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(t,e,s,i){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=t,this._$AB=e,this._$AM=s,this.options=i,this._$Cv=i?.isConnected??!0}get parentNode(){let t=this._$AA.parentNode,e=this._$AM;return e!==void 0&&t?.nodeType===11&&(t=e.parentNode),t}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(t,e=this){t=w(this,t,e),L(t)?t===l||t==null||t===""?(this._$AH!==l&&this._$AR(),this._$AH=l):t!==this._$AH&&t!==A&&this._(t):t._$litType$!==void 0?this.$(t):t.nodeType!==void 0?this.T(t):Ut(t)?this.k(t):this._(t)}O(t){return this._$AA.parentNode.insertBefore(t,this._$AB)}T(t){this._$AH!==t&&(this._$AR(),this._$AH=this.O(t))}_(t){this._$AH!==l&&L(this._$AH)?this._$AA.nextSibling.data=t:this.T(b.createTextNode(t)),this._$AH=t}$(t){let{values:e,_$litType$:s}=t,i=typeof s=="number"?this._$AC(t):(s.el===void 0&&(s.el=M.createElement($t(s.h,s.h[0]),this.options)),s);if(this._$AH?._$AD===i)this._$AH.p(e);else{let n=new G(i,this),r=n.u(this.options);n.p(e),this.T(r),this._$AH=n}}_$AC(t){let e=mt.get(t.strings);return e===void 0&&mt.set(t.strings,e=new M(t)),e}k(t){et(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,s,i=0;for(let n of t)i===e.length?e.push(s=new o(this.O(U()),this.O(U()),this,this.options)):s=e[i],s._$AI(n),i++;i<e.length&&(this._$AR(s&&s._$AB.nextSibling,i),e.length=i)}_$AR(t=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);t!==this._$AB;){let s=ht(t).nextSibling;ht(t).remove(),t=s}}setConnected(t){this._$AM===void 0&&(this._$Cv=t,this._$AP?.(t))}},S=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(t,e,s,i,n){this.type=1,this._$AH=l,this._$AN=void 0,this.element=t,this.name=e,this._$AM=i,this.options=n,s.length>2||s[0]!==""||s[1]!==""?(this._$AH=Array(s.length-1).fill(new String),this.strings=s):this._$AH=l}_$AI(t,e=this,s,i){let n=this.strings,r=!1;if(n===void 0)t=w(this,t,e,0),r=!L(t)||t!==this._$AH&&t!==A,r&&(this._$AH=t);else{let d=t,a,p;for(t=n[0],a=0;a<n.length-1;a++)p=w(this,d[s+a],e,a),p===A&&(p=this._$AH[a]),r||=!L(p)||p!==this._$AH[a],p===l?t=l:t!==l&&(t+=(p??"")+n[a+1]),this._$AH[a]=p}r&&!i&&this.j(t)}j(t){t===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,t??"")}},J=class extends S{constructor(){super(...arguments),this.type=3}j(t){this.element[this.name]=t===l?void 0:t}},X=class extends S{constructor(){super(...arguments),this.type=4}j(t){this.element.toggleAttribute(this.name,!!t&&t!==l)}},Z=class extends S{constructor(t,e,s,i,n){super(t,e,s,i,n),this.type=5}_$AI(t,e=this){if((t=w(this,t,e,0)??l)===A)return;let s=this._$AH,i=t===l&&s!==l||t.capture!==s.capture||t.once!==s.once||t.passive!==s.passive,n=t!==l&&(s===l||i);i&&this.element.removeEventListener(this.name,this,s),n&&this.element.addEventListener(this.name,this,t),this._$AH=t}handleEvent(t){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,t):this._$AH.handleEvent(t)}},Q=class{constructor(t,e,s){this.element=t,this.type=6,this._$AN=void 0,this._$AM=e,this.options=s}get _$AU(){return this._$AM._$AU}_$AI(t){w(this,t)}};var Mt=tt.litHtmlPolyfillSupport;Mt?.(M,H),(tt.litHtmlVersions??=[]).push("3.3.3");var bt=(o,t,e)=>{let s=e?.renderBefore??t,i=s._$litPart$;if(i===void 0){let n=e?.renderBefore??null;s._$litPart$=i=new H(t.insertBefore(U(),n),n,void 0,e??{})}return i._$AI(o),i};var it=globalThis,_=class extends m{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let t=super.createRenderRoot();return this.renderOptions.renderBefore??=t.firstChild,t}update(t){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(t),this._$Do=bt(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return A}};_._$litElement$=!0,_.finalized=!0,it.litElementHydrateSupport?.({LitElement:_});var Ht=it.litElementPolyfillSupport;Ht?.({LitElement:_});(it.litElementVersions??=[]).push("4.2.2");var Ot=`registerProcessor("bseries-capture", class extends AudioWorkletProcessor {
+  constructor() { super(); this.block = new Float32Array(${String(512)}); this.filled = 0; }
+  process(inputs) {
+    const channel = inputs[0] && inputs[0][0];
+    if (channel) {
+      for (let i = 0; i < channel.length; i++) {
+        this.block[this.filled++] = channel[i];
+        if (this.filled === this.block.length) {
+          this.port.postMessage(this.block.slice(0));
+          this.filled = 0;
+        }
+      }
+    }
+    return true;
+  }
+});`;function Nt(o){let t=Uint8Array.from(atob(o),e=>e.charCodeAt(0));return new Int16Array(t.buffer,0,t.length>>1)}var B=class{constructor(t,e,s){this.hass=t;this.entityId=e;this.onError=s;this.context=null;this.unsubscribe=null;this.playAt=0;this.skipped=0;this.played=0;this.lastStamp=-1;this.lastLatency=0}get active(){return this.context!==null}async start(){let t=new AudioContext({sampleRate:8e3,latencyHint:"interactive"});this.context=t,await t.resume();try{this.unsubscribe=await this.hass.connection.subscribeMessage(e=>{this.onEvent(e)},{type:"bseries_ipcam/listen",entity_id:this.entityId})}catch(e){throw await this.stop(),e}}onEvent(t){let e=this.context;if(e===null)return;if(t.type==="end"){this.onError("");return}if(t.type==="start")return;let s=e.currentTime;if(this.playAt<s+.12/2&&(this.playAt=s+.12),this.playAt>s+.35){this.skipped+=1;return}let i=Nt(t.pcm),n=e.createBuffer(1,i.length,8e3),r=n.getChannelData(0);for(let a=0;a<i.length;a+=1)r[a]=(i[a]??0)/32768;let d=e.createBufferSource();d.buffer=n,d.connect(e.destination),d.start(this.playAt),this.lastStamp=t.t,this.lastLatency=this.playAt-s+e.baseLatency+(e.outputLatency||0),this.playAt+=n.duration,this.played+=1}async stop(){let t=this.unsubscribe,e=this.context;if(this.unsubscribe=null,this.context=null,this.playAt=0,t!==null)try{await t()}catch{}e!==null&&await e.close()}},k=class{constructor(t,e,s){this.hass=t;this.entityId=e;this.onEnd=s;this.context=null;this.stream=null;this.processor=null;this.unsubscribe=null;this.handler=0;this.sentSamples=0}static get secure(){return window.isSecureContext&&"mediaDevices"in navigator}get active(){return this.context!==null}async start(){let t=await navigator.mediaDevices.getUserMedia({audio:{channelCount:1,echoCancellation:!0,noiseSuppression:!0}});this.stream=t;let e=new AudioContext({sampleRate:8e3,latencyHint:"interactive"});this.context=e;try{this.unsubscribe=await this.hass.connection.subscribeMessage(r=>{this.onEvent(r)},{type:"bseries_ipcam/talk",entity_id:this.entityId},{resubscribe:!1})}catch(r){throw await this.release(),r}let s=e.createMediaStreamSource(t),i=URL.createObjectURL(new Blob([Ot],{type:"text/javascript"}));try{await e.audioWorklet.addModule(i)}finally{URL.revokeObjectURL(i)}let n=new AudioWorkletNode(e,"bseries-capture");n.port.onmessage=r=>{this.send(r.data)},s.connect(n),this.processor=n,await e.resume()}onEvent(t){if(t.type==="start"){this.handler=t.handler_id;return}this.release(),this.onEnd(t.type==="error"?t.message:null)}send(t){let e=this.hass.connection.socket;if(this.handler===0||e===null||e===void 0)return;let s=new Uint8Array(1+t.length*2);s[0]=this.handler;let i=new DataView(s.buffer);for(let n=0;n<t.length;n+=1){let r=Math.max(-1,Math.min(1,t[n]??0));i.setInt16(1+n*2,Math.round(r*32767),!0)}e.send(s),this.sentSamples+=t.length}async stop(){let t=this.hass.connection.socket;this.handler!==0&&t!==null&&t!==void 0&&t.send(new Uint8Array([this.handler])),this.handler=0,await this.release()}async release(){this.processor?.disconnect(),this.processor=null,this.stream?.getTracks().forEach(s=>{s.stop()}),this.stream=null;let t=this.context;this.context=null,t!==null&&await t.close();let e=this.unsubscribe;this.unsubscribe=null,e!==null&&window.setTimeout(()=>{e().catch(()=>{})},2e3)}};var Dt=[{name:"entity",required:!0,selector:{entity:{domain:"camera",integration:"bseries_ipcam"}}}],W=class extends _{constructor(){super(...arguments);this._changed=e=>{e.stopPropagation(),this._config={...e.detail.value},this.dispatchEvent(new CustomEvent("config-changed",{detail:{config:this._config},bubbles:!0,composed:!0}))}}setConfig(e){this._config=e}render(){return this.hass===void 0||this._config===void 0?h``:h`<ha-form
+      .hass=${this.hass}
+      .data=${this._config}
+      .schema=${Dt}
+      .computeLabel=${()=>this.hass?.localize("component.bseries_ipcam.selector.card.options.camera")??"camera"}
+      @value-changed=${this._changed}
+    ></ha-form>`}};W.properties={hass:{attribute:!1},_config:{state:!0}};customElements.get("bseries-camera-card-editor")===void 0&&customElements.define("bseries-camera-card-editor",W);var E="bseries_ipcam",C="bseries-camera-card",It=[["up_left","\u2196"],["up","\u2191"],["up_right","\u2197"],["left","\u2190"],["center","\u25CF"],["right","\u2192"],["down_left","\u2199"],["down","\u2193"],["down_right","\u2198"]],At={ArrowUp:"up",ArrowDown:"down",ArrowLeft:"left",ArrowRight:"right"},jt=["motion","sound","input"],zt=["off","horizontal","vertical","both"],Bt=10;function x(o){return typeof o=="object"&&o!==null&&"message"in o?String(o.message):String(o)}var O=class extends _{constructor(){super(...arguments);this._error="";this._notice="";this._listening=!1;this._talking=!1;this._recording=!1;this._clip="";this._clipUrl="";this._presetName="";this._streamReady=!1;this._listener=null;this._talker=null;this._moving=null;this._loaded="";this._onReconnect=()=>{this._loaded="",this.requestUpdate()};this._onPictureKey=e=>{let s=At[e.key];s===void 0||e.repeat||this._info?.pan_tilt!==!0||(e.preventDefault(),this._press(s))};this._onPictureKeyUp=e=>{At[e.key]!==void 0&&this._release()};this._toggleListen=async()=>{if(this._listener!==null){let n=this._listener;this._listener=null,this._listening=!1,await n.stop();return}let e=this.hass,s=this._config?.entity;if(e===void 0||s===void 0)return;let i=new B(e,s,n=>{this._notice=n});this._listener=i,this._listening=!0;try{await i.start(),this._notice=""}catch(n){this._listener=null,this._listening=!1,this._notice=x(n)}};this._record=async()=>{let e=this.hass,s=this._config?.entity;if(!(e===void 0||s===void 0)){this._recording=!0;try{let r=(await e.callService(E,"record",{duration:Bt},{entity_id:s},!1,!0)).response?.[s]?.path??"";this._clip=r.split("/").pop()??r,this._clipUrl=await this._clipLink(r),this._notice=""}catch(i){this._notice=x(i)}finally{this._recording=!1}}};this._savePreset=async()=>{let e=this._presetName.trim();await this._preset("save",e===""?void 0:e),this._notice===""&&(this._presetName="")}}static getConfigElement(){return document.createElement(`${C}-editor`)}static getStubConfig(e){let s=Object.values(e.entities).find(i=>i?.platform===E&&i.entity_id.startsWith("camera."))?.entity_id??"";return{type:`custom:${C}`,entity:s}}setConfig(e){if(typeof e.entity!="string"||!e.entity.startsWith("camera."))throw new Error("entity: a camera entity of the B-Series IP Camera integration");this._config?.entity!==e.entity&&(this._stopAll(),this._info=void 0,this._loaded=""),this._config=e}getCardSize(){return 7}getGridOptions(){return{columns:12,rows:8,min_columns:6,min_rows:6}}t(e,s){let i=this.hass?.localize(`component.${E}.selector.card.options.${e}`,s);return i!==void 0&&i!==""?i:e}connectedCallback(){super.connectedCallback(),this.hass?.connection.addEventListener("ready",this._onReconnect)}disconnectedCallback(){super.disconnectedCallback(),this.hass?.connection.removeEventListener("ready",this._onReconnect),this._stopAll()}willUpdate(e){if(e.has("hass")&&this.hass!==void 0&&this._config!==void 0){let s=this._config.entity;this._loaded!==s&&(this._loaded=s,this._load())}}async _load(){let e=this.hass,s=this._config;if(!(e===void 0||s===void 0)){await e.loadBackendTranslation("selector",E);try{this._info=await e.callWS({type:`${E}/camera_info`,entity_id:s.entity}),this._error=""}catch(i){this._info=void 0,this._error=x(i)}await this._ensureStream(),this.requestUpdate()}}async _ensureStream(){customElements.get("ha-camera-stream")===void 0&&window.loadCardHelpers&&((await window.loadCardHelpers()).createCardElement({type:"picture-entity",entity:this._config?.entity}),await Promise.race([customElements.whenDefined("ha-camera-stream"),new Promise(s=>setTimeout(s,3e3))])),this._streamReady=customElements.get("ha-camera-stream")!==void 0}_entity(e){let s=this._info?.entities[e];return s===void 0?void 0:this.hass?.states[s]}get _camera(){return this._config===void 0?void 0:this.hass?.states[this._config.entity]}get _online(){let e=this._camera;return e!==void 0&&e.state!=="unavailable"&&e.state!=="unknown"}render(){let e=this._config;if(e===void 0||this.hass===void 0)return h``;let s=this._camera;if(this._info===void 0)return h`<ha-card>
+        <div class="message error" role="alert">
+          ${this._error!==""?this._error:s===void 0?this.t("no_entity",{entity:e.entity}):this.t("connecting")}
+        </div>
+      </ha-card>`;let i=this._info,n=this._online;return h`<ha-card>
+      <div class="header">
+        <span class="name">${s?.attributes.friendly_name??i.name}</span>
+        <span class="badges">${jt.map(r=>this._badge(r))}</span>
+      </div>
+      <div
+        class="picture"
+        tabindex="0"
+        aria-label=${this.t("picture")}
+        @keydown=${this._onPictureKey}
+        @keyup=${this._onPictureKeyUp}
+      >
+        ${this._picture(s,n)} ${i.pan_tilt&&n?this._pad():l}
+      </div>
+      ${this._notice!==""?h`<div class="message notice" role="status">${this._notice}</div>`:l}
+      <div class="controls">
+        ${this._audioButtons(n)}
+        <button
+          class="record"
+          ?disabled=${!n||this._recording}
+          @click=${this._record}
+          aria-pressed=${this._recording}
+        >
+          ${this._recording?this.t("recording"):this.t("record")}
+        </button>
+        ${this._irButton(n)}
+      </div>
+      ${this._clip!==""?this._lastClip():l}
+      ${i.pan_tilt?this._presets(n):l}
+      ${i.pan_tilt?this._patrol(n):l}
+    </ha-card>`}_badge(e){let s=this._entity(e);if(s===void 0)return l;let i=s.state==="on";return h`<span class="badge ${i?"on":""}" data-badge=${e} title=${this.t(e)}
+      >${this.t(e)}</span
+    >`}_picture(e,s){if(e===void 0||!s){let n=e===void 0?this.t("no_entity",{entity:this._config?.entity??""}):this.t("offline");return h`<div class="no-video" role="alert">
+        <span>${this.t("no_video")}</span><span>${n}</span>
+      </div>`}if(this._streamReady)return h`<ha-camera-stream
+        .hass=${this.hass}
+        .stateObj=${e}
+        muted
+        controls
+        allow-exoplayer
+      ></ha-camera-stream>`;let i=e.attributes.access_token;return h`<img
+      alt=${this.t("picture")}
+      src=${`/api/camera_proxy_stream/${e.entity_id}?token=${typeof i=="string"?i:""}`}
+    />`}_pad(){return h`<div class="pad" role="group" aria-label=${this.t("pad")}>
+      ${It.map(([e,s])=>h`<button
+          class="dir"
+          data-direction=${e}
+          aria-label=${this.t(e)}
+          title=${this.t(e)}
+          @pointerdown=${i=>{i.preventDefault(),i.currentTarget.setPointerCapture(i.pointerId),this._press(e)}}
+          @pointerup=${()=>{this._release()}}
+          @pointercancel=${()=>{this._release()}}
+          @keydown=${i=>{(i.key===" "||i.key==="Enter")&&!i.repeat&&(i.preventDefault(),this._press(e))}}
+          @keyup=${i=>{(i.key===" "||i.key==="Enter")&&this._release()}}
+          @contextmenu=${i=>{i.preventDefault()}}
+        >
+          ${s}
+        </button>`)}
+    </div>`}_audioButtons(e){let i=this._info?.microphone!==!1,n=k.secure;return h`
+      <button
+        class="listen"
+        ?disabled=${!e||!i}
+        aria-pressed=${this._listening}
+        title=${i?"":this.t("no_microphone")}
+        @click=${this._toggleListen}
+      >
+        ${this._listening?this.t("mute"):this.t("listen")}
+      </button>
+      <button
+        class="talk"
+        ?disabled=${!e||!n}
+        aria-pressed=${this._talking}
+        title=${n?this.t("talk_hold"):this.t("secure_context")}
+        @pointerdown=${r=>{r.preventDefault(),r.currentTarget.setPointerCapture(r.pointerId),this._startTalk()}}
+        @pointerup=${()=>{this._stopTalk()}}
+        @pointercancel=${()=>{this._stopTalk()}}
+        @keydown=${r=>{(r.key===" "||r.key==="Enter")&&!r.repeat&&(r.preventDefault(),this._startTalk())}}
+        @keyup=${r=>{(r.key===" "||r.key==="Enter")&&this._stopTalk()}}
+        @contextmenu=${r=>{r.preventDefault()}}
+      >
+        ${this._talking?this.t("talking"):this.t("talk")}
+      </button>
+      ${n?l:h`<div class="message notice">${this.t("secure_context")}</div>`}
+    `}_irButton(e){let s=this._entity("infrared");if(s===void 0)return l;let i=s.state==="on";return h`<button
+      class="ir"
+      ?disabled=${!e||s.state==="unavailable"}
+      aria-pressed=${i}
+      @click=${()=>this._call("switch",i?"turn_off":"turn_on",s.entity_id)}
+    >
+      ${this.t(i?"ir_on":"ir_off")}
+    </button>`}_lastClip(){return h`<div class="clip">
+      <span>${this.t("last_clip")}: ${this._clip}</span>
+      ${this._clipUrl!==""?h`<video src=${this._clipUrl} controls preload="metadata" playsinline></video>`:l}
+    </div>`}_presets(e){let s=this._entity("ptz_preset"),i=s?.attributes.options??[],n=s?.state;return h`<div class="presets" role="group" aria-label=${this.t("presets")}>
+      <span class="label">${this.t("presets")}</span>
+      ${i.length===0?h`<span class="hint">${this.t("no_presets")}</span>`:l}
+      ${i.map(r=>h`<span class="preset ${r===n?"current":""}">
+          <button class="go" ?disabled=${!e} @click=${()=>this._preset("go",r)}>
+            ${r}
+          </button>
+          <button
+            class="delete"
+            aria-label=${this.t("preset_delete",{preset:r})}
+            title=${this.t("preset_delete",{preset:r})}
+            @click=${()=>this._preset("delete",r)}
+          >
+            ×
+          </button>
+        </span>`)}
+      <span class="save">
+        <input
+          type="text"
+          maxlength="40"
+          .value=${this._presetName}
+          placeholder=${this.t("preset_name")}
+          aria-label=${this.t("preset_name")}
+          @input=${r=>{this._presetName=r.target.value}}
+          @keydown=${r=>{r.key==="Enter"&&this._savePreset()}}
+        />
+        <button class="save-here" ?disabled=${!e} @click=${this._savePreset}>
+          ${this.t("preset_save")}
+        </button>
+      </span>
+    </div>`}_patrol(e){let s=this._entity("ptz_patrol");return s===void 0?l:h`<div class="patrol" role="group" aria-label=${this.t("patrol")}>
+      <span class="label">${this.t("patrol")}</span>
+      ${zt.map(i=>h`<button
+          ?disabled=${!e}
+          aria-pressed=${s.state===i}
+          @click=${()=>this._call("select","select_option",s.entity_id,{option:i})}
+        >
+          ${this.t(`patrol_${i}`)}
+        </button>`)}
+    </div>`}async _call(e,s,i,n={}){try{await this.hass?.callService(e,s,n,{entity_id:i},!1),this._notice=""}catch(r){this._notice=x(r)}}_press(e){let s=this.hass,i=this._config?.entity;if(!(s===void 0||i===void 0)){if(e==="center"){let n=this._info?.entities.ptz_center;n!==void 0&&this._call("button","press",n);return}this._release(),this._moving=s.connection.subscribeMessage(()=>{},{type:`${E}/move`,entity_id:i,direction:e},{resubscribe:!1}).then(n=>n,n=>(this._notice=x(n),null))}}_release(){let e=this._moving;this._moving=null,e?.then(s=>s?.().catch(()=>{}))}async _startTalk(){let e=this.hass,s=this._config?.entity;if(e===void 0||s===void 0||this._talker!==null)return;if(!k.secure){this._notice=this.t("secure_context");return}let i=new k(e,s,n=>{this._talker===i&&(this._talker=null),this._talking=!1,n!==null&&(this._notice=n)});this._talker=i,this._talking=!0;try{await i.start(),this._notice=""}catch(n){this._talker=null,this._talking=!1;let r=typeof n=="object"&&n!==null&&"name"in n?String(n.name):"";this._notice=r==="NotAllowedError"||r==="SecurityError"?this.t("mic_denied"):r==="NotFoundError"||r==="NotReadableError"?this.t("no_mic"):x(n)}}async _stopTalk(){let e=this._talker;this._talker=null,this._talking=!1,await e?.stop()}async _clipLink(e){let s=/^\/media\/(.+)$/.exec(e);if(s===null||this.hass===void 0)return"";try{return(await this.hass.callWS({type:"media_source/resolve_media",media_content_id:`media-source://media_source/local/${s[1]??""}`})).url}catch{return""}}async _preset(e,s){let i=this.hass,n=this._config?.entity;if(!(i===void 0||n===void 0))try{await i.callWS({type:`${E}/preset`,entity_id:n,action:e,name:s}),this._notice=""}catch(r){this._notice=x(r)}}async _stopAll(){this._release();let e=this._listener;this._listener=null,this._listening=!1,await e?.stop(),await this._stopTalk()}};O.properties={hass:{attribute:!1},_config:{state:!0},_info:{state:!0},_error:{state:!0},_notice:{state:!0},_listening:{state:!0},_talking:{state:!0},_recording:{state:!0},_clip:{state:!0},_clipUrl:{state:!0},_presetName:{state:!0},_streamReady:{state:!0}},O.styles=V`
+    :host {
+      display: block;
+    }
+    ha-card {
+      overflow: hidden;
+      padding-bottom: 8px;
+    }
+    .header {
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+      gap: 8px;
+      padding: 12px 16px 8px;
+      flex-wrap: wrap;
+    }
+    .name {
+      font-size: var(--ha-card-header-font-size, 20px);
+      color: var(--primary-text-color);
+    }
+    .badges {
+      display: flex;
+      gap: 4px;
+    }
+    .badge {
+      font-size: 12px;
+      padding: 2px 8px;
+      border-radius: 10px;
+      background: var(--secondary-background-color);
+      color: var(--secondary-text-color);
+    }
+    .badge.on {
+      background: var(--error-color, #db4437);
+      color: var(--text-primary-color, #fff);
+    }
+    .picture {
+      position: relative;
+      background: #000;
+      aspect-ratio: 4 / 3;
+      outline: none;
+    }
+    .picture:focus-visible {
+      box-shadow: inset 0 0 0 3px var(--primary-color);
+    }
+    .picture ha-camera-stream,
+    .picture img {
+      display: block;
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+    }
+    .no-video {
+      position: absolute;
+      inset: 0;
+      display: flex;
+      flex-direction: column;
+      align-items: center;
+      justify-content: center;
+      gap: 4px;
+      color: #fff;
+      text-align: center;
+      padding: 16px;
+    }
+    .pad {
+      position: absolute;
+      right: 8px;
+      bottom: 8px;
+      display: grid;
+      grid-template-columns: repeat(3, 40px);
+      grid-template-rows: repeat(3, 40px);
+      gap: 2px;
+      opacity: 0.85;
+    }
+    .pad button {
+      width: 40px;
+      height: 40px;
+      border-radius: 50%;
+      border: none;
+      background: rgba(0, 0, 0, 0.55);
+      color: #fff;
+      font-size: 18px;
+      touch-action: none;
+      user-select: none;
+      cursor: pointer;
+    }
+    .pad button:active,
+    .pad button:focus-visible {
+      background: var(--primary-color);
+      outline: none;
+    }
+    .controls,
+    .presets,
+    .patrol,
+    .clip {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 6px;
+      padding: 8px 16px 0;
+    }
+    button {
+      font: inherit;
+      min-height: 36px;
+      padding: 0 12px;
+      border-radius: 18px;
+      border: 1px solid var(--divider-color);
+      background: var(--card-background-color, var(--ha-card-background));
+      color: var(--primary-text-color);
+      cursor: pointer;
+    }
+    button[aria-pressed="true"] {
+      background: var(--primary-color);
+      color: var(--text-primary-color, #fff);
+    }
+    button:disabled {
+      opacity: 0.45;
+      cursor: default;
+    }
+    button:focus-visible,
+    input:focus-visible {
+      outline: 2px solid var(--primary-color);
+      outline-offset: 1px;
+    }
+    .talk {
+      touch-action: none;
+      user-select: none;
+    }
+    .label {
+      color: var(--secondary-text-color);
+      margin-right: 4px;
+    }
+    .hint {
+      color: var(--secondary-text-color);
+      font-size: 90%;
+    }
+    .preset {
+      display: inline-flex;
+    }
+    .preset .go {
+      border-radius: 18px 0 0 18px;
+    }
+    .preset .delete {
+      border-radius: 0 18px 18px 0;
+      border-left: none;
+      padding: 0 8px;
+    }
+    .preset.current .go {
+      border-color: var(--primary-color);
+      color: var(--primary-color);
+    }
+    .save {
+      display: inline-flex;
+      gap: 4px;
+    }
+    input {
+      font: inherit;
+      min-height: 32px;
+      padding: 0 8px;
+      border-radius: 6px;
+      border: 1px solid var(--divider-color);
+      background: var(--secondary-background-color);
+      color: var(--primary-text-color);
+      width: 10em;
+    }
+    .message {
+      padding: 8px 16px 0;
+    }
+    .message.error {
+      padding: 16px;
+      color: var(--error-color, #db4437);
+    }
+    .message.notice {
+      color: var(--warning-color, #ffa600);
+    }
+    .clip video {
+      width: 100%;
+      max-height: 240px;
+    }
+  `;customElements.get(C)===void 0&&customElements.define(C,O);window.customCards=window.customCards??[];window.customCards.some(o=>o.type===C)||window.customCards.push({type:C,name:"B-Series camera",description:"Live picture, pan/tilt, presets, patrol, IR, listen, talk and record for a B-Series IP camera.",preview:!1});export{O as BSeriesCameraCard,C as CARD_TYPE};
