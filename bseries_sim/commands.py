@@ -30,7 +30,7 @@ faults:  drop | drop-av | stall | resume | clear
          login-result N | verify-result N         force a result code (0: normal)
          video-result N                           refuse Video_Start with N (2: too many)
          delay SECONDS                            delay every control response
-         clock normal|frozen|jumping              the camera's frame and sound clock
+         timestamps normal|frozen|jumping         the clock stamped on frames and sound
          peer-list [on|off] | unknown-op [on|off] send op 28 / op 0x0102 after verify
 camera:  param NAME VALUE                         resolution|brightness|contrast|mode|flip
                                                   (or its number), as another client would
@@ -121,7 +121,7 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             code = int(_number(arg))
             sim.force_video_result(code or None)
             return f"video-result forced to {code}" if code else "video-result normal"
-        case "clock":
+        case "timestamps":
             sim.set_clock(arg or "normal")
             return f"camera clock {sim.faults.clock}"
         case "delay":

@@ -373,13 +373,13 @@ class BSeriesCoordinator:
                 self.config_entry.title,
                 self._address,
             )
-            return
-        _LOGGER.warning(
-            "Lost the connection to %s at %s (%s); reconnecting in the background",
-            self.config_entry.title,
-            self._address,
-            error,
-        )
+        else:
+            _LOGGER.warning(
+                "Lost the connection to %s at %s (%s); reconnecting in the background",
+                self.config_entry.title,
+                self._address,
+                error,
+            )
         self.async_update_listeners()
 
     def _end_grace(self) -> None:

@@ -325,5 +325,5 @@ class BSeriesUpkeepEntity(CoordinatorEntity[UpkeepCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        """While the control session is up and the last read worked."""
-        return self.coordinator.control.connected and super().available
+        """While the camera is (see the control coordinator's grace) and the last read worked."""
+        return self.coordinator.control.available and super().available

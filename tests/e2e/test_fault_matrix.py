@@ -372,7 +372,7 @@ async def test_record_with_a_frozen_clock_ends_on_wall_time(
 ) -> None:
     """The camera's clock stands still: the clip still lasts its duration, in about that time."""
     path = stack.hass.media_dir / "e2e-frozen.mp4"
-    await sim_client.command("clock frozen")
+    await sim_client.command("timestamps frozen")
     try:
         started = time.monotonic()
         answer = await api.request(
@@ -382,7 +382,7 @@ async def test_record_with_a_frozen_clock_ends_on_wall_time(
         )
         wall = time.monotonic() - started
     finally:
-        await sim_client.command("clock normal")
+        await sim_client.command("timestamps normal")
     clip = answer["service_response"][entities.camera]
     process = await asyncio.create_subprocess_exec(
         shutil.which("ffprobe") or "/usr/bin/ffprobe",

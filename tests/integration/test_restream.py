@@ -18,6 +18,7 @@ import yarl
 from custom_components.bseries_ipcam.config_flow import CONF_REGENERATE_SECRET as REGENERATE
 from custom_components.bseries_ipcam.const import (
     CONF_H264_STREAM,
+    CONF_KEEP_CLOCK,
     CONF_PAN_TILT,
     CONF_PREROLL_SECONDS,
     CONF_RESTREAM,
@@ -57,7 +58,13 @@ async def restream_entry(
         unique_id=CAMERA_ID,
         data=dict(config_entry.data),
         # As the options flow saves them: saving them again changes nothing (no reload).
-        options={CONF_PAN_TILT: True, CONF_PREROLL_SECONDS: 0, CONF_RESTREAM: True},
+        options={
+            CONF_PAN_TILT: True,
+            CONF_PREROLL_SECONDS: 0,
+            CONF_RESTREAM: True,
+            CONF_KEEP_CLOCK: True,
+            CONF_H264_STREAM: False,
+        },
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

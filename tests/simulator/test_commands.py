@@ -58,8 +58,8 @@ async def test_fault_commands(sim: CameraSimulator, clients: list[RawClient]) ->
     assert run_command(sim, "video-result 0") == "video-result normal"
     assert fault(sim, "video_result") is None
     assert "1.5 s" in run_command(sim, "delay 1.5")
-    assert run_command(sim, "clock frozen") == "camera clock frozen"
-    assert run_command(sim, "clock jumping") == "camera clock jumping"
+    assert run_command(sim, "timestamps frozen") == "camera clock frozen"
+    assert run_command(sim, "timestamps jumping") == "camera clock jumping"
     assert run_command(sim, "peer-list").endswith("on")
     assert run_command(sim, "peer-list off").endswith("off")
     assert run_command(sim, "unknown-op on").endswith("on")
