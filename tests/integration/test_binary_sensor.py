@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from freezegun.api import FrozenDateTimeFactory
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 
     from bseries_sim import CameraSimulator
 
@@ -142,12 +142,12 @@ async def test_alarms_through_a_blip(
     clock_offset = er.async_get(hass).async_get_entity_id(
         "sensor", "bseries_ipcam", f"{coordinator.camera_id}_clock_offset"
     )
-    hass.bus.async_listen(
-        "state_changed",
-        lambda event: (
-            event.data["entity_id"] == clock_offset or changes.append(event.data["entity_id"])
-        ),
-    )
+
+    def record(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] != clock_offset:
+            changes.append(event.data["entity_id"])
+
+    hass.bus.async_listen("state_changed", record)
     simulator.drop_all()
     await wait_until(lambda: not coordinator.connected)
     if not still_on:
