@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 E2E_ENV: Final = "BSERIES_E2E"
 DOMAIN: Final = "bseries_ipcam"
 CAMERA_ID: Final = "00626E4E72BF"  # the simulator's default
+# A restarting camera is away longer than the availability grace (10 s), as a real one is (30-60 s).
+SIM_RESTART_DELAY: Final = 12
 USER: Final = "e2e"
 PASSWORD: Final = "e2e-password"  # a throwaway user of a throwaway server
 TONE_NAME: Final = "tone.wav"
@@ -126,7 +128,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # limited to 127.0.0.1 (the plugin's guard on connect is untouched).
     pytest_socket.enable_socket()
     root = tmp_path_factory.mktemp("e2e")
-    sim = SimulatorProcess(free_port(), log_path=root / "simulator.log", extra_args=["-v"])
+    sim = SimulatorProcess(
+        free_port(),
+        log_path=root / "simulator.log",
+        extra_args=["-v", "--restart-delay", str(SIM_RESTART_DELAY)],
+    )
     hass = HassProcess(
         root / "config",
         free_port(),
