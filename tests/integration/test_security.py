@@ -12,7 +12,7 @@ import pytest
 from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
-from custom_components.bseries_ipcam.alarm_settings import SETTINGS_REFRESH
+from custom_components.bseries_ipcam.cgi_coordinator import SETTINGS_REFRESH
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol.const import Privilege
 from custom_components.bseries_ipcam.security import (
