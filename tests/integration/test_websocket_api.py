@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol.messages import AudioStartReq
 
@@ -27,7 +26,7 @@ from .talk_helpers import MIN_SNR_DB, OUT_RATE, fit_tone
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from bseries_sim import CameraSimulator, SimUser
+    from bseries_sim import CameraSimulator
 
 CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
 
@@ -137,12 +136,9 @@ async def test_listen_plays_the_tone_and_skips_ahead(
     await wait_until(lambda: feed.listeners == 0)
 
 
+@pytest.mark.parametrize("sim_overrides", [{"microphone": False}])
 class TestNoMicrophone:
     """A camera without a microphone: listen is refused with the reason."""
-
-    @pytest.fixture
-    def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", microphone=False)
 
     async def test_listen_refused(
         self, hass: HomeAssistant, hass_ws_client: Any, loaded_entry: MockConfigEntry
