@@ -19,20 +19,15 @@ check settles it, so Home Assistant shows the number the camera stores.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from typing import TYPE_CHECKING, Final, override
 
-from homeassistant.core import callback
-from homeassistant.helpers.update_coordinator import (
-    CoordinatorEntity,
-    DataUpdateCoordinator,
-    UpdateFailed,
-)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from .cgi_coordinator import SET_ERROR_KEYS, CgiSettingsCoordinator, CgiSettingsEntity
 from .const import DOMAIN
 from .errors import translate_errors
-from .protocol import BSeriesError, CgiAuthenticationError
+from .protocol import BSeriesError
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,10 +37,6 @@ if TYPE_CHECKING:
     from .data import BSeriesConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
-
-# Often enough that a change made in the camera's web page shows within minutes, seldom enough
-# that the camera's small web server (one request at a time) is not kept busy.
-SETTINGS_REFRESH: Final = timedelta(minutes=5)
 
 MOTION_ARMED: Final = "alarm_motion_armed"
 MOTION_SENSITIVITY: Final = "alarm_motion_sensitivity"
@@ -67,33 +58,16 @@ ALARM_FIELDS: Final = (
 )
 FIELD_PREFIX: Final = "alarm_"
 SET_ALARM_CGI: Final = "set_alarm.cgi"
-# set_alarm.cgi needs an administrator account; say so rather than "camera failed".
-SET_ERROR_KEYS: Final[dict[type[Exception], str]] = {
-    CgiAuthenticationError: "insufficient_privilege"
-}
 
 
-class AlarmSettingsCoordinator(DataUpdateCoordinator[dict[str, int]]):
+class AlarmSettingsCoordinator(CgiSettingsCoordinator[dict[str, int]]):
     """The alarm fields of one camera, by get_params.cgi name, as numbers."""
-
-    config_entry: BSeriesConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: BSeriesConfigEntry, control: BSeriesCoordinator
     ) -> None:
-        """Read through HA's shared HTTP session with the entry's account."""
-        super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=f"{entry.title} alarm settings",
-            update_interval=SETTINGS_REFRESH,
-            always_update=False,
-        )
-        self.control = control
-        self._cgi = control.cgi
-        self._was_connected = control.connected
-        entry.async_on_unload(control.async_add_listener(self._async_on_control_change))
+        """Read through the camera's one CgiClient."""
+        super().__init__(hass, entry, control, logger=_LOGGER, what="alarm settings")
 
     @override
     async def _async_update_data(self) -> dict[str, int]:
@@ -128,32 +102,16 @@ class AlarmSettingsCoordinator(DataUpdateCoordinator[dict[str, int]]):
         _LOGGER.debug("%s set %s on %s", SET_ALARM_CGI, field, self.config_entry.title)
         await self.async_refresh()
 
-    @callback
-    def _async_on_control_change(self) -> None:
-        """After the control session comes back, the camera may have rebooted: read again."""
-        connected = self.control.connected
-        if connected and not self._was_connected:
-            self.config_entry.async_create_background_task(
-                self.hass, self.async_request_refresh(), f"{DOMAIN} alarm settings after reconnect"
-            )
-        self._was_connected = connected
 
-
-class BSeriesAlarmSettingEntity(CoordinatorEntity[AlarmSettingsCoordinator]):
+class BSeriesAlarmSettingEntity(CgiSettingsEntity[AlarmSettingsCoordinator]):
     """A setting of the camera's alarms; belongs to the camera's device."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, settings: AlarmSettingsCoordinator, description: EntityDescription, field: str
     ) -> None:
         """Show and change `field` of the camera's alarm settings."""
-        super().__init__(settings)
-        self.entity_description = description
+        super().__init__(settings, description)
         self.field = field
-        control = settings.control
-        self._attr_unique_id = f"{control.camera_id}_{description.key}"
-        self._attr_device_info = control.device_info
 
     @property
     def setting(self) -> int | None:

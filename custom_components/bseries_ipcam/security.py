@@ -28,7 +28,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 
-from .alarm_settings import SETTINGS_REFRESH
+from .cgi_coordinator import SETTINGS_REFRESH, async_on_reconnect
 from .const import DOMAIN
 from .protocol import BSeriesError
 from .protocol.const import Privilege
@@ -128,13 +128,13 @@ class SecurityCheck:
         self.hass = hass
         self._entry = entry
         self._control = control
-        self._was_connected = control.connected
 
     @callback
     def async_start(self) -> None:
         """Check now in the background, again after each reconnect and every SETTINGS_REFRESH."""
         entry = self._entry
-        entry.async_on_unload(self._control.async_add_listener(self._async_on_control_change))
+        # A new session may run new firmware (and a rebooted camera other settings).
+        async_on_reconnect(entry, self._control, self._async_schedule_check)
         entry.async_on_unload(
             async_track_time_interval(self.hass, self._async_check_due, SETTINGS_REFRESH)
         )
@@ -149,14 +149,6 @@ class SecurityCheck:
     @callback
     def _async_check_due(self, _now: datetime) -> None:
         self._async_schedule_check()
-
-    @callback
-    def _async_on_control_change(self) -> None:
-        """A new session may run new firmware (and a rebooted camera other settings)."""
-        connected = self._control.connected
-        if connected and not self._was_connected:
-            self._async_schedule_check()
-        self._was_connected = connected
 
     async def async_check(self) -> None:
         """Raise or remove each issue by what the entry and the camera say now."""

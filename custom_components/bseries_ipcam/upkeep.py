@@ -28,14 +28,10 @@ from typing import TYPE_CHECKING, Final, override
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.update_coordinator import (
-    CoordinatorEntity,
-    DataUpdateCoordinator,
-    UpdateFailed,
-)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .alarm_settings import SETTINGS_REFRESH
+from .cgi_coordinator import SET_ERROR_KEYS, CgiSettingsCoordinator, CgiSettingsEntity
 from .const import CONF_KEEP_CLOCK, DEFAULT_KEEP_CLOCK, DOMAIN
 from .errors import translate_errors
 from .protocol import (
@@ -51,7 +47,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity import EntityDescription
 
     from .coordinator import BSeriesCoordinator
     from .data import BSeriesConfigEntry
@@ -72,10 +67,6 @@ PAN_TILT_KEYS: Final = frozenset(
     }
 )
 NTP_FIELDS: Final = ("ntp_enable", "ntp_svr")
-# set_misc.cgi, set_datetime.cgi and reboot.cgi need an administrator account.
-SET_ERROR_KEYS: Final[dict[type[Exception], str]] = {
-    CgiAuthenticationError: "insufficient_privilege"
-}
 
 
 def keep_clock_enabled(entry: BSeriesConfigEntry) -> bool:
@@ -100,28 +91,15 @@ class Upkeep:
     clock: CameraClock | None = None
 
 
-class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
+class UpkeepCoordinator(CgiSettingsCoordinator[Upkeep]):
     """The camera's upkeep settings and clock, read over its CGIs."""
-
-    config_entry: BSeriesConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: BSeriesConfigEntry, control: BSeriesCoordinator
     ) -> None:
         """Read through the camera's one CgiClient."""
-        super().__init__(
-            hass,
-            _LOGGER,
-            config_entry=entry,
-            name=f"{entry.title} upkeep settings",
-            update_interval=SETTINGS_REFRESH,
-            always_update=False,
-        )
-        self.control = control
-        self._cgi = control.cgi
-        self._was_connected = control.connected
+        super().__init__(hass, entry, control, logger=_LOGGER, what="upkeep settings")
         self.clock_sets = 0
-        entry.async_on_unload(control.async_add_listener(self._async_on_control_change))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -271,17 +249,13 @@ class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
             _LOGGER.debug("Setting the clock of %s failed: %s", self.config_entry.title, err)
 
     @callback
-    def _async_on_control_change(self) -> None:
-        """After the control session comes back, the camera may have rebooted: read again."""
-        connected = self.control.connected
-        if connected and not self._was_connected:
-            if keep_clock_enabled(self.config_entry):
-                self._async_schedule_clock_check()
-            else:
-                self.config_entry.async_create_background_task(
-                    self.hass, self.async_request_refresh(), f"{DOMAIN} upkeep after reconnect"
-                )
-        self._was_connected = connected
+    @override
+    def _async_on_reconnect(self) -> None:
+        """The camera may have rebooted (its clock back in 2000): check the clock, or read again."""
+        if keep_clock_enabled(self.config_entry):
+            self._async_schedule_clock_check()
+        else:
+            super()._async_on_reconnect()
 
     def diagnostics(self) -> dict[str, object]:
         """The settings, the clock and whether the account may change them (no secrets)."""
@@ -303,18 +277,8 @@ class UpkeepCoordinator(DataUpdateCoordinator[Upkeep]):
         }
 
 
-class BSeriesUpkeepEntity(CoordinatorEntity[UpkeepCoordinator]):
+class BSeriesUpkeepEntity(CgiSettingsEntity[UpkeepCoordinator]):
     """An upkeep setting or action of the camera; belongs to the camera's device."""
-
-    _attr_has_entity_name = True
-
-    def __init__(self, upkeep: UpkeepCoordinator, description: EntityDescription) -> None:
-        """Bind to the camera's upkeep coordinator."""
-        super().__init__(upkeep)
-        self.entity_description = description
-        control = upkeep.control
-        self._attr_unique_id = f"{control.camera_id}_{description.key}"
-        self._attr_device_info = control.device_info
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -40,9 +40,10 @@ from .protocol.controls import PRESETS, Direction
 from .services import PRESET_ACTIONS, PRESET_GO
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from homeassistant.components.websocket_api.connection import ActiveConnection
+    from homeassistant.components.websocket_api.const import WebSocketCommandHandler
 
     from .data import BSeriesConfigEntry
     from .media.audio_feed import AudioFeed
@@ -59,6 +60,10 @@ MOVE_MAX_SECONDS: Final = 30.0
 TALK_QUEUE_BYTES: Final = 32_000
 
 ENTITY_SCHEMA: Final[dict[str | probatio.Marker, Any]] = {probatio.Required("entity_id"): str}
+
+type CameraCommandHandler = Callable[
+    [HomeAssistant, ActiveConnection, dict[str, Any], BSeriesConfigEntry], Awaitable[None]
+]
 
 
 @callback
@@ -98,6 +103,30 @@ def camera_entry(hass: HomeAssistant, entity_id: str) -> BSeriesConfigEntry:
     return entry
 
 
+def camera_command(
+    command: str, schema: dict[str | probatio.Marker, Any] | None = None
+) -> Callable[[CameraCommandHandler], WebSocketCommandHandler]:
+    """An async command `bseries_ipcam/<command>` on one camera: the handler gets its entry.
+
+    The message names the camera by `entity_id` (plus `schema`'s fields); a camera that is not
+    ours, or not loaded, is answered with `camera_entry`'s error before the handler runs.
+    """
+
+    def decorate(handler: CameraCommandHandler) -> WebSocketCommandHandler:
+        @websocket_command(
+            {probatio.Required("type"): f"{DOMAIN}/{command}", **ENTITY_SCHEMA, **(schema or {})}
+        )
+        @async_response
+        async def run(
+            hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+        ) -> None:
+            await handler(hass, connection, msg, camera_entry(hass, msg["entity_id"]))
+
+        return run
+
+    return decorate
+
+
 # --- the card's camera ------------------------------------------------------------------------
 
 
@@ -107,11 +136,8 @@ def websocket_camera_info(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """The camera's device, its entities by key, what it can do and its saved presets."""
-    try:
-        entry = camera_entry(hass, msg["entity_id"])
-    except HomeAssistantError as err:
-        connection.async_handle_exception(msg, err)
-        return
+    # An error raised here is answered by HA's `ActiveConnection.async_handle`.
+    entry = camera_entry(hass, msg["entity_id"])
     data = entry.runtime_data
     registry = er.async_get(hass)
     camera_id = data.coordinator.camera_id
@@ -143,13 +169,14 @@ def websocket_camera_info(
 # --- listen -----------------------------------------------------------------------------------
 
 
-@websocket_command({probatio.Required("type"): f"{DOMAIN}/listen", **ENTITY_SCHEMA})
-@async_response
+@camera_command("listen")
 async def websocket_listen(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    entry: BSeriesConfigEntry,
 ) -> None:
     """Send the camera's sound as it comes, until the card unsubscribes."""
-    entry = camera_entry(hass, msg["entity_id"])
     feed = entry.runtime_data.audio
     if not await feed.probe():
         raise HomeAssistantError(
@@ -202,13 +229,14 @@ async def _async_send_sound(
 # --- talk -------------------------------------------------------------------------------------
 
 
-@websocket_command({probatio.Required("type"): f"{DOMAIN}/talk", **ENTITY_SCHEMA})
-@async_response
+@camera_command("talk")
 async def websocket_talk(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    entry: BSeriesConfigEntry,
 ) -> None:
     """Push-to-talk: the browser's PCM through the camera's speaker while the card sends it."""
-    entry = camera_entry(hass, msg["entity_id"])
     talk = entry.runtime_data.talk
     talk.raise_if_busy()  # the second talker is told now, not after pressing
     queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -252,19 +280,14 @@ async def websocket_talk(
 # --- pan/tilt and presets -----------------------------------------------------------------------
 
 
-@websocket_command(
-    {
-        probatio.Required("type"): f"{DOMAIN}/move",
-        **ENTITY_SCHEMA,
-        probatio.Required("direction"): probatio.In([d.value for d in Direction]),
-    }
-)
-@async_response
+@camera_command("move", {probatio.Required("direction"): probatio.In([d.value for d in Direction])})
 async def websocket_move(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    entry: BSeriesConfigEntry,
 ) -> None:
     """Move while subscribed: unsubscribing (release) or a closed WebSocket stops the move."""
-    entry = camera_entry(hass, msg["entity_id"])
     controls = entry.runtime_data.controls
     await controls.async_move(Direction(msg["direction"]), None)
 
@@ -280,21 +303,21 @@ async def websocket_move(
     connection.send_result(msg["id"])
 
 
-@websocket_command(
+@camera_command(
+    "preset",
     {
-        probatio.Required("type"): f"{DOMAIN}/preset",
-        **ENTITY_SCHEMA,
         probatio.Optional("action", default=PRESET_GO): probatio.In(PRESET_ACTIONS),
         probatio.Optional("preset"): probatio.All(int, probatio.In(list(PRESETS))),
         probatio.Optional("name"): str,
-    }
+    },
 )
-@async_response
 async def websocket_preset(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    entry: BSeriesConfigEntry,
 ) -> None:
     """Go to, save, rename or delete a preset; answers with the presets saved after it."""
-    entry = camera_entry(hass, msg["entity_id"])
     presets = entry.runtime_data.presets
     number = await async_preset_action(presets, msg["action"], msg.get("preset"), msg.get("name"))
     connection.send_result(msg["id"], {"preset": number, "presets": presets.as_list()})

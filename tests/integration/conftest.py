@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -51,14 +51,24 @@ async def direct_discovery(
     )
 
 
-@pytest.fixture
-def audio_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """A folder HA may read and serve as the local media source (set before the entry loads)."""
-    folder = tmp_path / "audio"
+def _local_media(hass: HomeAssistant, folder: Path) -> Path:
+    """Make a new `folder` HA's local media source, which HA may read and write."""
     folder.mkdir()
     hass.config.allowlist_external_dirs = {str(folder)}
     hass.config.media_dirs = {"local": str(folder)}
     return folder
+
+
+@pytest.fixture
+def audio_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A folder HA may read and serve as the local media source (set before the entry loads)."""
+    return _local_media(hass, tmp_path / "audio")
+
+
+@pytest.fixture
+def media_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """HA's local media folder, which HA may write (recordings)."""
+    return _local_media(hass, tmp_path / "media")
 
 
 @pytest.fixture
@@ -68,10 +78,18 @@ def sim_users() -> dict[str, SimUser]:
 
 
 @pytest.fixture
-def simulator_config(sim_users: dict[str, SimUser]) -> SimulatorConfig:
-    """The simulated camera, with accounts the test can change."""
+def sim_overrides() -> dict[str, Any]:
+    """What differs from the default simulated camera (tests override or parametrize it)."""
+    return {}
+
+
+@pytest.fixture
+def simulator_config(
+    sim_users: dict[str, SimUser], sim_overrides: dict[str, Any]
+) -> SimulatorConfig:
+    """The simulated camera, with accounts the test can change, and `sim_overrides`."""
     # No alias: the entry keeps its "B-Series camera <id>" title (test_controls gives one).
-    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="")
+    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", **sim_overrides)
 
 
 @pytest.fixture

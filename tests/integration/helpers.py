@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -19,6 +19,8 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from pytest_homeassistant_custom_component.components.diagnostics import (  # type: ignore[import-untyped]
     get_diagnostics_for_config_entry,
 )
+
+from custom_components.bseries_ipcam.const import DOMAIN
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,8 +43,10 @@ __all__ = [
     "entity_id",
     "get_diagnostics_for_config_entry",
     "mock_restore_cache",
+    "set_up_with_options",
     "state_of",
     "wait_until",
+    "with_options",
 ]
 
 CAMERA_ID = "00626E4E72BF"
@@ -68,6 +72,28 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def with_options(entry: ConfigEntry, options: dict[str, Any]) -> MockConfigEntry:
+    """Another entry for `entry`'s camera, with these options (not added to hass yet)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        options=options,
+    )
+
+
+async def set_up_with_options(
+    hass: HomeAssistant, entry: ConfigEntry, options: dict[str, Any]
+) -> MockConfigEntry:
+    """`with_options(entry, options)`, added to hass and set up."""
+    configured = with_options(entry, options)
+    configured.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(configured.entry_id)
+    await hass.async_block_till_done()
+    return configured
 
 
 def coordinator_of(entry: ConfigEntry) -> BSeriesCoordinator:

@@ -65,6 +65,15 @@ def stream_of(info: dict[str, Any], kind: str) -> dict[str, Any] | None:
     return next((s for s in info["streams"] if s["codec_type"] == kind), None)
 
 
+def video_and_audio(info: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The video and the audio stream in ffprobe's answer, both required."""
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert audio is not None
+    return video, audio
+
+
 async def mjpeg_parts(response: Any) -> AsyncIterator[bytes]:
     """The JPEGs of a multipart/x-mixed-replace response, as they come."""
     buffer = b""

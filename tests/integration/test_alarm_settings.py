@@ -48,7 +48,7 @@ from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import DDNS_PASSWORD, FTP_PASSWORD, MAIL_PASSWORD, PPPOE_PASSWORD, WIFI_KEY
 from bseries_sim.personas import persona_config
-from custom_components.bseries_ipcam.alarm_settings import SETTINGS_REFRESH
+from custom_components.bseries_ipcam.cgi_coordinator import SETTINGS_REFRESH
 from custom_components.bseries_ipcam.const import CONF_PAN_TILT
 from custom_components.bseries_ipcam.protocol import AlarmType
 from custom_components.bseries_ipcam.protocol.const import Privilege, ResultCode

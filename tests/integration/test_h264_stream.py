@@ -29,8 +29,13 @@ from custom_components.bseries_ipcam.const import CONF_H264_STREAM, DOMAIN
 from custom_components.bseries_ipcam.media.encoder import LIBX264
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
-from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
-from .media_helpers import needs_ffmpeg, probe, stream_of
+from .helpers import (
+    CAMERA_ID,
+    MockConfigEntry,
+    get_diagnostics_for_config_entry,
+    set_up_with_options,
+)
+from .media_helpers import needs_ffmpeg, probe, stream_of, video_and_audio
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -53,7 +58,7 @@ async def h264_entry(
     await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:8123"})
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     assert await async_setup_component(hass, "stream", {})
-    entry = await _setup_with_h264(hass, config_entry)
+    entry = await set_up_with_options(hass, config_entry, {CONF_H264_STREAM: True})
     yield entry
     # HA's stream (HLS) keeps reading for its idle period: stop it as HA does at shutdown.
     entity = hass.data[CAMERA_COMPONENT].get_entity(CAMERA)
@@ -62,21 +67,6 @@ async def h264_entry(
             await entity.stream.remove_provider(provider)
         await entity.stream.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-async def _setup_with_h264(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The simulated camera's entry with the H.264 stream on, set up."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=TITLE,
-        unique_id=CAMERA_ID,
-        data=dict(config_entry.data),
-        options={CONF_H264_STREAM: True},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def _wait_for_file(hass: HomeAssistant, path: Path) -> None:
@@ -109,10 +99,7 @@ async def test_camera_record_makes_an_h264_aac_mp4(
     await _wait_for_file(hass, clip)
     await asyncio.sleep(1)  # the recorder writes the file in one go; let it finish
     info = await probe(clip)
-    video = stream_of(info, "video")
-    audio = stream_of(info, "audio")
-    assert video is not None
-    assert audio is not None
+    video, audio = video_and_audio(info)
     assert video["codec_name"] == "h264"
     assert (video["width"], video["height"]) == (640, 480)
     assert audio["codec_name"] == "aac"
@@ -163,11 +150,8 @@ async def test_hls_from_camera_stream_decodes(
     out = tmp_path / "segment.mp4"
     await _hls_segment(await hass_client(), answer["result"]["url"], out)
     info = await probe(out)
-    video = stream_of(info, "video")
-    audio = stream_of(info, "audio")
-    assert video is not None
+    video, audio = video_and_audio(info)
     assert video["codec_name"] == "h264"
-    assert audio is not None
     assert audio["codec_name"] == "aac"
     assert int(video["nb_read_frames"]) > 0
     assert simulator.stats.av_connections_accepted == 1
@@ -227,7 +211,7 @@ async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No ffmpeg: one warning, a translated repair issue, stills still served; gone at unload."""
-    entry = await _setup_with_h264(hass, config_entry)
+    entry = await set_up_with_options(hass, config_entry, {CONF_H264_STREAM: True})
     encoder = entry.runtime_data.encoder
     assert encoder is not None
     # As if HA's ffmpeg integration pointed at a binary that is not there.

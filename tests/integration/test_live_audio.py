@@ -13,7 +13,6 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 import yarl
 
-from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol.messages import AudioEnd, AudioStartReq
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from aiohttp import ClientResponse
     from homeassistant.core import HomeAssistant
 
-    from bseries_sim import CameraSimulator, SimUser
+    from bseries_sim import CameraSimulator
 
     from .helpers import MockConfigEntry
 
@@ -145,12 +144,9 @@ async def test_unknown_camera(
         await media_source.async_browse_media(hass, f"{ROOT}/{loaded_entry.entry_id}")
 
 
+@pytest.mark.parametrize("sim_overrides", [{"microphone": False}])
 class TestNoMicrophone:
     """A camera that answers Audio_Start with result 7."""
-
-    @pytest.fixture
-    def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", microphone=False)
 
     async def test_no_live_audio_item_and_the_reason(
         self,

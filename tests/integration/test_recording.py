@@ -14,7 +14,6 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from PIL import Image
 import pytest
 
-from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import CONF_PREROLL_SECONDS, DOMAIN
 from custom_components.bseries_ipcam.media import feed as feed_module
 from custom_components.bseries_ipcam.media.recording import EVENT_CLIP_RECORDED
@@ -22,12 +21,12 @@ from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
 from .helpers import (
     CAMERA_ID,
-    TITLE,
     MockConfigEntry,
     get_diagnostics_for_config_entry,
+    set_up_with_options,
     wait_until,
 )
-from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of
+from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of, video_and_audio
 from .talk_helpers import fit_tone
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import Event, HomeAssistant
 
-    from bseries_sim import CameraSimulator, SimUser
+    from bseries_sim import CameraSimulator
 
 pytestmark = needs_ffmpeg
 
@@ -43,16 +42,6 @@ CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
 FPS = 15
 # AAC of the camera's ADPCM tone comes out at least this clean (measured ~30 dB).
 CLIP_TONE_MIN_SNR_DB = 20.0
-
-
-@pytest.fixture
-def media_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """HA's local media folder, which HA may write."""
-    folder = tmp_path / "media"
-    folder.mkdir()
-    hass.config.media_dirs = {"local": str(folder)}
-    hass.config.allowlist_external_dirs = {str(folder)}
-    return folder
 
 
 @pytest.fixture
@@ -97,10 +86,7 @@ async def test_record_clip(
     assert result["path"] == str(path)
     assert result["duration"] == 3.0
     info = await probe(path)
-    video = stream_of(info, "video")
-    audio = stream_of(info, "audio")
-    assert video is not None
-    assert audio is not None
+    video, audio = video_and_audio(info)
     assert video["codec_name"] == "h264"
     assert (video["width"], video["height"]) == (640, 480)
     assert audio["codec_name"] == "aac"
@@ -270,12 +256,9 @@ async def test_disk_full(
     assert clip_events[-1].data["error"]
 
 
+@pytest.mark.parametrize("sim_overrides", [{"microphone": False}])
 class TestNoMicrophone:
     """A camera without a microphone records video-only clips."""
-
-    @pytest.fixture
-    def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", microphone=False)
 
     async def test_video_only_clip(
         self,
@@ -325,29 +308,14 @@ class TestPreroll:
     """With pre-roll, lookback starts a clip with frames from before the call."""
 
     @pytest.fixture
-    def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(
-            users=sim_users,
-            camera_id=CAMERA_ID,
-            alias="",
-            frames=_gray_frames(GRAY_FRAMES),
-            fps=FPS,
-        )
+    def sim_overrides(self) -> dict[str, Any]:
+        return {"frames": _gray_frames(GRAY_FRAMES), "fps": FPS}
 
     @pytest.fixture
     async def preroll_entry(
         self, hass: HomeAssistant, config_entry: MockConfigEntry
     ) -> AsyncGenerator[MockConfigEntry]:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=TITLE,
-            unique_id=CAMERA_ID,
-            data=dict(config_entry.data),
-            options={CONF_PREROLL_SECONDS: 3},
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        entry = await set_up_with_options(hass, config_entry, {CONF_PREROLL_SECONDS: 3})
         yield entry
         assert await hass.config_entries.async_unload(entry.entry_id)
 

@@ -30,8 +30,13 @@ from custom_components.bseries_ipcam.media.restream import restream_paths, restr
 from custom_components.bseries_ipcam.protocol import ResultCode
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
-from .helpers import CAMERA_ID, TITLE, MockConfigEntry, get_diagnostics_for_config_entry
-from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of
+from .helpers import (
+    CAMERA_ID,
+    MockConfigEntry,
+    get_diagnostics_for_config_entry,
+    set_up_with_options,
+)
+from .media_helpers import FFMPEG, decode_audio, needs_ffmpeg, probe, stream_of, video_and_audio
 from .talk_helpers import MIN_SNR_DB, fit_tone
 
 if TYPE_CHECKING:
@@ -52,23 +57,15 @@ async def restream_entry(
     hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> AsyncGenerator[MockConfigEntry]:
     """The camera with restream on."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=TITLE,
-        unique_id=CAMERA_ID,
-        data=dict(config_entry.data),
-        # As the options flow saves them: saving them again changes nothing (no reload).
-        options={
-            CONF_PAN_TILT: True,
-            CONF_PREROLL_SECONDS: 0,
-            CONF_RESTREAM: True,
-            CONF_KEEP_CLOCK: True,
-            CONF_H264_STREAM: False,
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # As the options flow saves them: saving them again changes nothing (no reload).
+    options = {
+        CONF_PAN_TILT: True,
+        CONF_PREROLL_SECONDS: 0,
+        CONF_RESTREAM: True,
+        CONF_KEEP_CLOCK: True,
+        CONF_H264_STREAM: False,
+    }
+    entry = await set_up_with_options(hass, config_entry, options)
     yield entry
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -118,10 +115,7 @@ async def test_matroska_read_by_ffmpeg_beside_a_viewer(
     out = tmp_path / "nvr.mkv"
     await _ffmpeg_copy(_nvr_url(client, restream_entry, "mkv"), out, 3)
     info = await probe(out)
-    video = stream_of(info, "video")
-    audio = stream_of(info, "audio")
-    assert video is not None
-    assert audio is not None
+    video, audio = video_and_audio(info)
     assert video["codec_name"] == "mjpeg"
     assert (video["width"], video["height"]) == (640, 480)
     assert int(video["nb_read_frames"]) == pytest.approx(45, abs=5)
@@ -372,16 +366,9 @@ async def test_h264_as_mpegts_beside_a_stalled_reader(
     """With h264_stream, /ts gives H.264 + AAC from the one encoder; a reader that never reads
     holds nobody back; the options show the URL.
     """
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=TITLE,
-        unique_id=CAMERA_ID,
-        data=dict(config_entry.data),
-        options={CONF_RESTREAM: True, CONF_H264_STREAM: True},
+    entry = await set_up_with_options(
+        hass, config_entry, {CONF_RESTREAM: True, CONF_H264_STREAM: True}
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     options = hass.config_entries.options
     result = await options.async_init(entry.entry_id)
     result = await options.async_configure(
@@ -400,10 +387,7 @@ async def test_h264_as_mpegts_beside_a_stalled_reader(
     out = tmp_path / "nvr.ts"
     await _ffmpeg_copy(_nvr_url(client, entry, "ts"), out, 3)
     info = await probe(out)
-    video = stream_of(info, "video")
-    audio = stream_of(info, "audio")
-    assert video is not None
-    assert audio is not None
+    video, audio = video_and_audio(info)
     assert video["codec_name"] == "h264"
     assert audio["codec_name"] == "aac"
     assert int(video["nb_read_frames"]) >= 20

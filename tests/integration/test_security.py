@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
-from bseries_sim import SimulatorConfig, SimUser
+from bseries_sim import SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
-from custom_components.bseries_ipcam.alarm_settings import SETTINGS_REFRESH
+from custom_components.bseries_ipcam.cgi_coordinator import SETTINGS_REFRESH
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol.const import Privilege
 from custom_components.bseries_ipcam.security import (
@@ -25,7 +25,7 @@ from custom_components.bseries_ipcam.security import (
     firmware_hole,
 )
 
-from .helpers import CAMERA_ID, advance
+from .helpers import advance
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -34,20 +34,6 @@ if TYPE_CHECKING:
     from bseries_sim import CameraSimulator
 
     from .helpers import MockConfigEntry
-
-
-@pytest.fixture
-def sim_overrides() -> dict[str, Any]:
-    """What differs from the default simulated camera (tests parametrize it)."""
-    return {}
-
-
-@pytest.fixture
-def simulator_config(
-    sim_users: dict[str, SimUser], sim_overrides: dict[str, Any]
-) -> SimulatorConfig:
-    """The simulated camera with this test's firmware, settings and accounts."""
-    return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", **sim_overrides)
 
 
 def _issues(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, ir.IssueEntry]:

@@ -49,7 +49,7 @@ from custom_components.bseries_ipcam.const import CONF_KEEP_CLOCK, CONF_PAN_TILT
 from custom_components.bseries_ipcam.protocol.const import Privilege
 from custom_components.bseries_ipcam.upkeep import CLOCK_CHECK_INTERVAL, ha_camera_tz
 
-from .helpers import CAMERA_ID, MockConfigEntry, advance, wait_until
+from .helpers import CAMERA_ID, MockConfigEntry, advance, wait_until, with_options
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -384,13 +384,7 @@ class TestFixedCamera:
 
     @pytest.fixture
     def config_entry(self, config_entry: MockConfigEntry) -> MockConfigEntry:
-        return MockConfigEntry(
-            domain=DOMAIN,
-            title=config_entry.title,
-            unique_id=config_entry.unique_id,
-            data=dict(config_entry.data),
-            options={CONF_PAN_TILT: False},
-        )
+        return with_options(config_entry, {CONF_PAN_TILT: False})
 
     async def test_only_the_led_and_the_clock(
         self, hass: HomeAssistant, loaded_entry: MockConfigEntry

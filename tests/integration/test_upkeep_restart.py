@@ -14,7 +14,6 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.exceptions import HomeAssistantError
 import pytest
 
-from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import DOMAIN
 
 from .helpers import CAMERA_ID, MockConfigEntry
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from bseries_sim import CameraSimulator, SimUser
+    from bseries_sim import CameraSimulator
 
 pytestmark = needs_ffmpeg
 
@@ -35,19 +34,8 @@ FPS = 15
 
 
 @pytest.fixture
-def simulator_config(sim_users: dict[str, SimUser]) -> SimulatorConfig:
-    return SimulatorConfig(
-        users=sim_users, camera_id=CAMERA_ID, alias="", fps=FPS, restart_delay=0.5
-    )
-
-
-@pytest.fixture
-def media_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    folder = tmp_path / "media"
-    folder.mkdir()
-    hass.config.media_dirs = {"local": str(folder)}
-    hass.config.allowlist_external_dirs = {str(folder)}
-    return folder
+def sim_overrides() -> dict[str, Any]:
+    return {"fps": FPS, "restart_delay": 0.5}
 
 
 async def test_restart_mid_stream(

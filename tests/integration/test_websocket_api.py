@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from bseries_sim import SimulatorConfig
 from custom_components.bseries_ipcam.const import DOMAIN
 from custom_components.bseries_ipcam.protocol.messages import AudioStartReq
 
@@ -27,7 +26,7 @@ from .talk_helpers import MIN_SNR_DB, OUT_RATE, fit_tone
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from bseries_sim import CameraSimulator, SimUser
+    from bseries_sim import CameraSimulator
 
 CAMERA = f"camera.b_series_camera_{CAMERA_ID.lower()}"
 
@@ -43,6 +42,28 @@ async def _receive(client: WsClient, msg_id: int) -> dict[str, Any]:
             return msg
 
 
+async def _command(client: WsClient, command: str, **fields: Any) -> dict[str, Any]:
+    """Send `bseries_ipcam/<command>` about the camera (or `entity_id`); its answer."""
+    await client.send_json_auto_id({"type": f"{DOMAIN}/{command}", "entity_id": CAMERA, **fields})
+    msg: dict[str, Any] = await client.receive_json()
+    return msg
+
+
+async def _subscribe(client: WsClient, command: str) -> tuple[int, dict[str, Any]]:
+    """Subscribe with `bseries_ipcam/<command>` to the camera: the subscription, its first event."""
+    msg = await _command(client, command)
+    assert msg["success"], msg
+    sub: int = msg["id"]
+    return sub, (await _receive(client, sub))["event"]
+
+
+def _assert_refused(msg: dict[str, Any], translation_key: str, text: str) -> None:
+    """The command failed with this translated error, and its message says `text`."""
+    assert not msg["success"]
+    assert msg["error"]["translation_key"] == translation_key
+    assert text in msg["error"]["message"]
+
+
 def _tone(frequency: float, seconds: float) -> bytes:
     count = round(seconds * OUT_RATE)
     return b"".join(
@@ -55,8 +76,7 @@ async def test_camera_info(
     hass: HomeAssistant, hass_ws_client: Any, loaded_entry: MockConfigEntry
 ) -> None:
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": f"{DOMAIN}/camera_info", "entity_id": CAMERA})
-    msg = await client.receive_json()
+    msg = await _command(client, "camera_info")
     assert msg["success"], msg
     info = msg["result"]
     assert info["entry_id"] == loaded_entry.entry_id
@@ -81,11 +101,8 @@ async def test_another_integrations_camera_is_refused(
     registry.async_get_or_create("camera", "demo", "other", suggested_object_id="other")
     client = await hass_ws_client(hass)
     for command in ("camera_info", "listen", "talk", "preset"):
-        await client.send_json_auto_id({"type": f"{DOMAIN}/{command}", "entity_id": "camera.other"})
-        msg = await client.receive_json()
-        assert not msg["success"]
-        assert msg["error"]["translation_key"] == "not_a_bseries_camera"
-        assert "is not a camera of the B-Series" in msg["error"]["message"]
+        msg = await _command(client, command, entity_id="camera.other")
+        _assert_refused(msg, "not_a_bseries_camera", "is not a camera of the B-Series")
 
 
 async def test_listen_plays_the_tone_and_skips_ahead(
@@ -95,12 +112,8 @@ async def test_listen_plays_the_tone_and_skips_ahead(
     loaded_entry: MockConfigEntry,
 ) -> None:
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": f"{DOMAIN}/listen", "entity_id": CAMERA})
-    msg = await client.receive_json()
-    assert msg["success"], msg
-    sub = msg["id"]
-    start = await _receive(client, sub)
-    assert start["event"] == {"type": "start", "rate": 8000, "format": "s16le"}
+    sub, start = await _subscribe(client, "listen")
+    assert start == {"type": "start", "rate": 8000, "format": "s16le"}
     pcm = b""
     stamps: list[int] = []
     while len(pcm) < 2 * OUT_RATE * 2:  # 2 s
@@ -112,8 +125,7 @@ async def test_listen_plays_the_tone_and_skips_ahead(
     assert stamps == sorted(stamps)
     # A second listener shares the one audio start.
     second = await hass_ws_client(hass)
-    await second.send_json_auto_id({"type": f"{DOMAIN}/listen", "entity_id": CAMERA})
-    assert (await second.receive_json())["success"]
+    assert (await _command(second, "listen"))["success"]
     assert len(simulator.commands(AudioStartReq)) == 1
     # The second client reads nothing for a while: the first still gets its sound.
     feed = loaded_entry.runtime_data.audio
@@ -124,22 +136,16 @@ async def test_listen_plays_the_tone_and_skips_ahead(
     await wait_until(lambda: feed.listeners == 0)
 
 
+@pytest.mark.parametrize("sim_overrides", [{"microphone": False}])
 class TestNoMicrophone:
     """A camera without a microphone: listen is refused with the reason."""
-
-    @pytest.fixture
-    def simulator_config(self, sim_users: dict[str, SimUser]) -> SimulatorConfig:
-        return SimulatorConfig(users=sim_users, camera_id=CAMERA_ID, alias="", microphone=False)
 
     async def test_listen_refused(
         self, hass: HomeAssistant, hass_ws_client: Any, loaded_entry: MockConfigEntry
     ) -> None:
         client = await hass_ws_client(hass)
-        await client.send_json_auto_id({"type": f"{DOMAIN}/listen", "entity_id": CAMERA})
-        msg = await client.receive_json()
-        assert not msg["success"]
-        assert msg["error"]["translation_key"] == "no_microphone"
-        assert "has no microphone" in msg["error"]["message"]
+        msg = await _command(client, "listen")
+        _assert_refused(msg, "no_microphone", "has no microphone")
 
 
 async def test_talk_reaches_the_speaker_and_a_second_talker_is_told(
@@ -149,20 +155,13 @@ async def test_talk_reaches_the_speaker_and_a_second_talker_is_told(
     loaded_entry: MockConfigEntry,
 ) -> None:
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": f"{DOMAIN}/talk", "entity_id": CAMERA})
-    msg = await client.receive_json()
-    assert msg["success"], msg
-    sub = msg["id"]
-    start = (await _receive(client, sub))["event"]
+    sub, start = await _subscribe(client, "talk")
     assert start["type"] == "start"
     handler = bytes([start["handler_id"]])
     # Another browser presses Talk meanwhile: told at once.
     other = await hass_ws_client(hass)
-    await other.send_json_auto_id({"type": f"{DOMAIN}/talk", "entity_id": CAMERA})
-    refused = await other.receive_json()
-    assert not refused["success"]
-    assert refused["error"]["translation_key"] == "talk_busy"
-    assert "is already talking" in refused["error"]["message"]
+    refused = await _command(other, "talk")
+    _assert_refused(refused, "talk_busy", "is already talking")
     # 1 s of 440 Hz in 40 ms pieces, as the card sends them, then the end.
     tone = _tone(440.0, 1.0)
     for offset in range(0, len(tone), 640):
@@ -184,9 +183,8 @@ async def test_talk_ends_when_the_card_unsubscribes(
     loaded_entry: MockConfigEntry,
 ) -> None:
     client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": f"{DOMAIN}/talk", "entity_id": CAMERA})
-    sub = (await client.receive_json())["id"]
-    handler = bytes([(await _receive(client, sub))["event"]["handler_id"]])
+    _, start = await _subscribe(client, "talk")
+    handler = bytes([start["handler_id"]])
     await client.send_bytes(handler + _tone(440.0, 0.2))
     await wait_until(lambda: loaded_entry.runtime_data.talk.talking)
     await client.close()  # the WebSocket drops mid-talk
@@ -201,10 +199,7 @@ async def test_move_lasts_while_subscribed(
 ) -> None:
     client = await hass_ws_client(hass)
     start = simulator.ptz.position()
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/move", "entity_id": CAMERA, "direction": "left"}
-    )
-    msg = await client.receive_json()
+    msg = await _command(client, "move", direction="left")
     assert msg["success"], msg
     await simulator.wait_for(lambda: simulator.ptz.position() != start)
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": msg["id"]})
@@ -214,10 +209,7 @@ async def test_move_lasts_while_subscribed(
     await asyncio.sleep(0.3)
     assert simulator.ptz.position() == stopped
     # A WebSocket that drops mid-press stops the move too.
-    await client.send_json_auto_id(
-        {"type": f"{DOMAIN}/move", "entity_id": CAMERA, "direction": "up"}
-    )
-    assert (await client.receive_json())["success"]
+    assert (await _command(client, "move", direction="up"))["success"]
     await simulator.wait_for(lambda: simulator.ptz.velocity != (0, 0))
     await client.close()
     await simulator.wait_for(lambda: simulator.ptz.velocity == (0, 0))
@@ -232,9 +224,7 @@ async def test_presets_by_name(
     client = await hass_ws_client(hass)
 
     async def preset(**data: Any) -> dict[str, Any]:
-        await client.send_json_auto_id({"type": f"{DOMAIN}/preset", "entity_id": CAMERA, **data})
-        msg: dict[str, Any] = await client.receive_json()
-        return msg
+        return await _command(client, "preset", **data)
 
     center = simulator.ptz.position()
     saved = await preset(action="save", name="Door")
