@@ -27,7 +27,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from .cgi_coordinator import SET_ERROR_KEYS, CgiSettingsCoordinator, CgiSettingsEntity
 from .const import DOMAIN
 from .errors import translate_errors
-from .protocol import BSeriesError
+from .protocol import BSeriesError, CgiAuthenticationError
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -60,25 +60,38 @@ FIELD_PREFIX: Final = "alarm_"
 SET_ALARM_CGI: Final = "set_alarm.cgi"
 
 
-class AlarmSettingsCoordinator(CgiSettingsCoordinator[dict[str, int]]):
-    """The alarm fields of one camera, by get_params.cgi name, as numbers."""
+class AlarmSettingsCoordinator(CgiSettingsCoordinator[dict[str, int] | None]):
+    """The alarm fields of one camera, by get_params.cgi name, as numbers.
+
+    None while never read, and for an account that may not read them (get_params.cgi is for
+    administrators): that account is the user's choice, not a fault, so it is said once at info
+    level instead of the coordinator's error at every setup.
+    """
 
     def __init__(
         self, hass: HomeAssistant, entry: BSeriesConfigEntry, control: BSeriesCoordinator
     ) -> None:
         """Read through the camera's one CgiClient."""
         super().__init__(hass, entry, control, logger=_LOGGER, what="alarm settings")
+        self._told_not_administrator = False
 
     @override
-    async def _async_update_data(self) -> dict[str, int]:
+    async def _async_update_data(self) -> dict[str, int] | None:
         try:
             values = await self._cgi.get_params(ALARM_FIELDS)
+        except CgiAuthenticationError as err:
+            if self.data is not None:  # they were readable: the password changed, say, a fault
+                raise self._failed(err) from err
+            if not self._told_not_administrator:
+                self._told_not_administrator = True
+                _LOGGER.info(
+                    "%s: this account may not read the alarm settings (an administrator may); "
+                    "their entities are not added",
+                    self.config_entry.title,
+                )
+            return None
         except BSeriesError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="alarm_settings_failed",
-                translation_placeholders={"name": self.config_entry.title, "error": str(err)},
-            ) from err
+            raise self._failed(err) from err
         settings: dict[str, int] = {}
         for name, value in values.items():
             try:
@@ -86,6 +99,14 @@ class AlarmSettingsCoordinator(CgiSettingsCoordinator[dict[str, int]]):
             except ValueError:
                 _LOGGER.debug("Ignored %s of %s: not a number", name, self.config_entry.title)
         return settings
+
+    def _failed(self, err: BSeriesError) -> UpdateFailed:
+        """The translated failure of a read."""
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="alarm_settings_failed",
+            translation_placeholders={"name": self.config_entry.title, "error": str(err)},
+        )
 
     def has(self, field: str) -> bool:
         """Whether the camera's firmware has this setting (as far as the last read tells)."""

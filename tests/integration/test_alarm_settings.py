@@ -258,13 +258,20 @@ async def test_unreadable_settings_leave_the_camera_usable(
     simulator: CameraSimulator,
     config_entry: MockConfigEntry,
     sim_users: dict[str, SimUser],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An operator may not read get_params.cgi: no setting entities, the camera still works."""
+    """An operator may not read get_params.cgi: no setting entities, the camera still works.
+
+    That account is the user's choice: one info line says so, no error at setup.
+    """
     sim_users[DEFAULT_USER] = SimUser(DEFAULT_PASSWORD, Privilege.OPERATOR)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
+    told = [r for r in caplog.records if "may not read the alarm settings" in r.getMessage()]
+    assert [r.levelno for r in told] == [logging.INFO]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     for platform, key in SETTINGS:
         assert entity(hass, platform, key) is None, key
     for key in ("motion_event", "input_event", "sound_event"):
