@@ -122,6 +122,7 @@ async def test_record_clip(
             "path": str(path),
             "duration": 3.0,
             "frames": frames,
+            "copied": False,
             "error": None,
         }
     ]
