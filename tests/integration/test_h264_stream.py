@@ -392,7 +392,9 @@ async def test_record_copies_the_running_encoder_with_its_lookback(
     assert audio["codec_name"] == "aac"
     assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.5)
     assert int(video["nb_read_frames"]) == result["frames"]
-    assert result["frames"] == pytest.approx(45, abs=3)
+    # 15 fps for 3 s; the simulator shares the test's event loop, which the encoder's start and
+    # the probes above keep busy in the seconds copied: it may send a few frames late.
+    assert result["frames"] == pytest.approx(45, abs=6)
     # It starts 2 s (30 frames) before the call, or up to a second more (the key frame before);
     # a few frames of slack for the encoder's own delay.
     back = (called_at - _grey_index(await _first_picture_grey(clip))) % GREYS
