@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 from pathlib import Path
-import resource
 import shutil
 import statistics
 import sys
@@ -42,6 +41,9 @@ from custom_components.bseries_ipcam.media.timeline import WRAP
 from custom_components.bseries_ipcam.protocol import CameraClient
 from devtools.processes import REPO_ROOT, free_port
 from devtools.simulator import SimulatorProcess
+
+from .procfs import cpu_seconds
+from .stream_hass import children
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -58,14 +60,13 @@ def log(message: str) -> None:
     sys.stderr.flush()
 
 
-def _children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return cpu_seconds(os.getpid())
+
+
+def encoder_processes() -> list[int]:
+    """The pids of this process's children that run libx264 (the encoder's ffmpeg)."""
+    return [pid for pid, cmd in children(os.getpid()).items() if "libx264" in cmd]
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -76,40 +77,55 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 class LatencyProbe:
-    """Frame arrival in the feed -> its TS packet at a reader, per frame (seconds)."""
+    """Frame arrival in the feed -> its TS packet at a reader, per frame (seconds).
+
+    The encoder takes every frame of the feed from its run's first one (the frame at
+    `stream_origin`) on, and gives one video PES per frame, in order: the n-th PES a reader
+    gets from the run's start is the n-th frame from the origin. The PES's PTS is checked
+    against the frame's time (within a tick) to count mismatches.
+    """
 
     def __init__(self, encoder: H264Encoder) -> None:
         """Measure `encoder`'s frames; `seen` goes on its video feed, `reader` is a reader."""
         self.encoder = encoder
         self.loop = asyncio.get_running_loop()
-        self.arrivals: dict[int, float] = {}
+        self.arrivals: list[tuple[int, float]] = []
+        self.first: int | None = None
         self.first_pts: int | None = None
+        self.pes = 0
         self.latencies: list[float] = []
-        self.unmatched = 0
+        self.mistimed = 0
 
     def seen(self, frame: FeedFrame | None) -> None:
         """A frame arrived in the video feed."""
         if frame is not None:
-            self.arrivals[frame.timestamp] = frame.received_at
+            self.arrivals.append((frame.timestamp, frame.received_at))
 
     def reader(self, data: bytes) -> None:
         """TS packets as a reader gets them."""
         now = self.loop.time()
-        origin = self.encoder.stream_origin
         for offset in range(0, len(data), PACKET):
             if not data[offset + 1] & 0x40:
                 continue
             start = pes_start(data, offset)
-            if start is None or not start.video or start.pts is None or origin is None:
+            if start is None or not start.video or start.pts is None:
                 continue
+            number, self.pes = self.pes, self.pes + 1
             if self.first_pts is None:
-                self.first_pts = start.pts  # the run's first frame: stream time zero
-            ticks = round(pts_after(start.pts, self.first_pts) / PTS_PER_TICK)
-            arrived = self.arrivals.pop((origin + ticks) % WRAP, None)
-            if arrived is None:
-                self.unmatched += 1
-            else:
-                self.latencies.append(now - arrived)
+                self.first_pts = start.pts
+            if self.first is None:
+                origin = self.encoder.stream_origin
+                if origin is None:
+                    continue  # the encoder is still starting: matched once it has
+                self.first = next(i for i, (t, _) in enumerate(self.arrivals) if t == origin)
+            index = self.first + number
+            if index >= len(self.arrivals):
+                continue
+            timestamp, arrived = self.arrivals[index]
+            ticks = pts_after(start.pts, self.first_pts) / PTS_PER_TICK
+            if abs(ticks - (timestamp - self.arrivals[self.first][0]) % WRAP) > 1:
+                self.mistimed += 1
+            self.latencies.append(now - arrived)
 
 
 async def ours(
@@ -145,18 +161,21 @@ async def ours(
         first_packet = time.monotonic() - opened
         closes += [encoder.open_reader(reader(i)) for i in range(1, readers)]
         await asyncio.sleep(1.0)
-        children, own, started = _children(), _self(), time.monotonic()
+        # The encoder's ffmpeg, read in /proc over the measured seconds only (its start and its
+        # idle period after the last reader are no part of them).
+        (ffmpeg_pid,) = encoder_processes()
+        ffmpeg_cpu, own, started = cpu_seconds(ffmpeg_pid), _self(), time.monotonic()
         await asyncio.sleep(seconds)
+        encoder_cpu = cpu_seconds(ffmpeg_pid) - ffmpeg_cpu
         own_cpu = _self() - own
+        elapsed = time.monotonic() - started
         for close in closes:
             close()
         left = time.monotonic()
         while encoder.running:  # noqa: ASYNC110 - the benchmark polls the encoder's state
             await asyncio.sleep(0.05)
         stopped_after = time.monotonic() - left
-        elapsed = left - started
         await encoder.close()
-        encoder_cpu = _children() - children  # ffmpeg, counted once reaped
         remove_probe()
         await video.close()
         await audio.close()
@@ -169,7 +188,7 @@ async def ours(
             "starts": float(encoder.starts),
             "mbit_per_s": sum(received) / readers * 8 / 1e6 / seconds,
             "latencies_s": probe.latencies,
-            "unmatched": probe.unmatched,
+            "mistimed": probe.mistimed,
         }
 
 
@@ -190,16 +209,23 @@ def recipe_args(url: str, seconds: float) -> list[str]:
 
 
 async def recipe(sim: SimulatorProcess, seconds: float) -> dict[str, float]:
-    """Ffmpeg on the camera's videostream.cgi with the same encoder settings."""
+    """Ffmpeg on the camera's videostream.cgi with the same encoder settings.
+
+    Measured as ours: its CPU in /proc over `seconds`, after a second of warm-up.
+    """
     ffmpeg = shutil.which("ffmpeg")
     assert ffmpeg is not None
     url = f"{sim.url}/videostream.cgi?user={sim.user}&pwd={sim.password}"
-    children = _children()
-    started = time.monotonic()
-    process = await asyncio.create_subprocess_exec(ffmpeg, *recipe_args(url, seconds + 1.0))
-    await process.wait()
-    elapsed = time.monotonic() - started
-    return {"total": (_children() - children) / elapsed}
+    process = await asyncio.create_subprocess_exec(ffmpeg, *recipe_args(url, seconds + 5.0))
+    try:
+        await asyncio.sleep(1.0)
+        before, started = cpu_seconds(process.pid), time.monotonic()
+        await asyncio.sleep(seconds)
+        used, elapsed = cpu_seconds(process.pid) - before, time.monotonic() - started
+    finally:
+        process.kill()
+        await process.wait()
+    return {"total": used / elapsed}
 
 
 async def run(seconds: float, rounds: int, *, hass: bool) -> dict[str, Any]:

@@ -172,12 +172,15 @@ def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
     args = [
         *("-nostdin", "-hide_banner", "-loglevel", "error", *choice.input_args),
         # The header gives the tracks; one frame is enough to learn the picture's format.
-        *("-probesize", "65536", "-analyzeduration", "0", "-fflags", "+nobuffer"),
+        # (`-fflags +nobuffer` is not given: measured, it added 130-140 ms to every frame.)
+        *("-probesize", "65536", "-analyzeduration", "0"),
         *("-f", "matroska", "-i", "pipe:0", "-map", "0:v:0"),
     ]
     if choice.filter is not None:
         args += ["-vf", choice.filter]
-    args += ["-c:v", choice.codec, "-bf", "0", "-fps_mode", "passthrough"]
+    # Each frame keeps its own time: the encoder counts in the input's milliseconds, not in
+    # ticks of a frame rate guessed from the first frames (which rounds, and merges, frame times).
+    args += ["-c:v", choice.codec, "-enc_time_base:v", "-1", "-bf", "0", "-fps_mode", "passthrough"]
     if not choice.hardware:
         args += ["-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
     # A key frame every second of stream time, whatever the frame rate.

@@ -103,6 +103,8 @@ def ffmpeg_args(path: str, *, audio: bool) -> list[str]:
         # so every second of a clip cut short is playable; the camera's frame times as they are.
         *("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", "yuv420p"),
         *("-force_key_frames", "expr:gte(t,n_forced)", "-fps_mode", "passthrough"),
+        # In the input's milliseconds, not ticks of a guessed frame rate (which round frame times).
+        *("-enc_time_base:v", "-1"),
     ]
     if audio:
         # 48 kHz: AAC's encoder delay (1024 samples, not trimmed in fragmented MP4) is 21 ms.
