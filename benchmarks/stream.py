@@ -360,7 +360,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| `bseries_ipcam.record` copied the running encoder | {hass['record_copied']} |",
             "",
             (
-                "| readers in HA | HA (threads) | encoder ffmpeg | HA's ffmpegs that ended "
+                "| readers in HA | HA (threads) | encoder ffmpeg | HA's other ffmpegs (record's copy) "
                 "| copying ffmpegs (HomeKit-like) | total |"
             ),
             "| --- | --- | --- | --- | --- | --- |",
@@ -373,7 +373,7 @@ def markdown(results: dict[str, Any]) -> str:
         for count, figures in hass["readers"].items():
             lines.append(
                 f"| {mixes[int(count)]} | {figures['ha']:.3f} | {figures['encoder']:.3f} "
-                f"| {figures['ha_children_ended']:.3f} | {figures['copying_ffmpegs']:.3f} "
+                f"| {figures['ha_other_ffmpegs']:.3f} | {figures['copying_ffmpegs']:.3f} "
                 f"| {figures['total']:.3f} |"
             )
     loads = results["load_1min"]

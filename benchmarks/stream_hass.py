@@ -135,7 +135,7 @@ async def _copying_ffmpeg(url: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         ffmpeg,
         *("-nostdin", "-hide_banner", "-loglevel", "error", "-i", url),
-        *("-map", "0:v:0", "-c:v", "copy", "-an", "-f", "mpegts", os.devnull),
+        *("-map", "0:v:0", "-c:v", "copy", "-an", "-f", "mpegts", "-y", os.devnull),
     )
 
 
@@ -244,7 +244,7 @@ async def run(seconds: float) -> dict[str, Any]:
                     )
                 log(f"{count} reader(s), {seconds:g} s")
                 await asyncio.sleep(3)
-                live = {p for p in children(pid) if p in watch.running}
+                live = children(pid)
                 before_own, before_reaped = cpu_seconds(pid), reaped_cpu(pid)
                 before_live = {p: cpu_seconds(p) for p in live}
                 before_copiers = sum(cpu_seconds(c.pid) for c in copiers)
@@ -252,13 +252,27 @@ async def run(seconds: float) -> dict[str, Any]:
                 await asyncio.sleep(seconds)
                 elapsed = time.monotonic() - started
                 ha = cpu_seconds(pid) - before_own
-                encoder = sum(cpu_seconds(p) - cpu for p, cpu in before_live.items())
-                others = reaped_cpu(pid) - before_reaped
+                after_live = {p: cpu_seconds(p) for p in children(pid) if p in before_live}
+                encoder = sum(
+                    after_live[p] - cpu
+                    for p, cpu in before_live.items()
+                    if p in after_live and ENCODER_MARK in live[p]
+                )
+                # HA's other ffmpegs: the clip's copying one (`bseries_ipcam.record`).
+                others = (
+                    reaped_cpu(pid)
+                    - before_reaped
+                    + sum(
+                        after_live[p] - cpu
+                        for p, cpu in before_live.items()
+                        if p in after_live and ENCODER_MARK not in live[p]
+                    )
+                )
                 copying = sum(cpu_seconds(c.pid) for c in copiers) - before_copiers
                 phases[count] = {
                     "ha": ha / elapsed,
                     "encoder": encoder / elapsed,
-                    "ha_children_ended": others / elapsed,
+                    "ha_other_ffmpegs": others / elapsed,
                     "copying_ffmpegs": copying / elapsed,
                     "total": (ha + encoder + others + copying) / elapsed,
                     "encoders_running": float(len(watch.running)),
