@@ -101,7 +101,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     entry.async_on_unload(audio.close)
     preroll_seconds = int(entry.options.get(CONF_PREROLL_SECONDS, 0))
     preroll = Preroll(preroll_seconds, feed, audio) if preroll_seconds else None
-    recorder = Recorder(hass, coordinator, feed, audio, preroll)
     # Unreadable alarm settings (e.g. an operator account: get_params.cgi is for administrators)
     # leave the camera usable; their entities are then not created.
     alarm_settings = AlarmSettingsCoordinator(hass, entry, coordinator)
@@ -111,8 +110,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: BSeriesConfigEntry) -> b
     await upkeep.async_refresh()
     encoder = None
     if entry.options.get(CONF_H264_STREAM, False):
-        encoder = H264Encoder(get_ffmpeg_manager(hass).binary, feed, audio, name=entry.title)
+        # It keeps as much of its stream as the pre-roll holds: clips copy it, lookback included.
+        encoder = H264Encoder(
+            get_ffmpeg_manager(hass).binary,
+            feed,
+            audio,
+            name=entry.title,
+            history_seconds=preroll_seconds,
+        )
         entry.async_on_unload(encoder.close)
+    recorder = Recorder(hass, coordinator, feed, audio, preroll, encoder=encoder)
     entry.runtime_data = BSeriesRuntimeData(
         coordinator=coordinator,
         feed=feed,

@@ -190,7 +190,12 @@ class BSeriesCamera(BSeriesEntity, Camera):
         else:
             path = str(filename.async_render(variables={"entity_id": self}))
         clip = await self._recorder.async_record(path, duration, lookback, entity_id=self.entity_id)
-        return {"path": clip.path, "duration": clip.duration, "frames": clip.frames}
+        return {
+            "path": clip.path,
+            "duration": clip.duration,
+            "frames": clip.frames,
+            "copied": clip.copied,
+        }
 
     # --- motion detection: the camera's own arming, so camera.enable_motion_detection works --
 

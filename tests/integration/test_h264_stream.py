@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from http import HTTPStatus
+import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,16 +17,20 @@ from homeassistant.components.camera.const import (
     SERVICE_RECORD,
     CameraEntityFeature,
 )
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     async_mock_service,
 )
 import yarl
 
-from custom_components.bseries_ipcam.const import CONF_H264_STREAM, DOMAIN
+from bseries_sim import SimulatorConfig, SimUser
+from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
+from custom_components.bseries_ipcam.const import CONF_H264_STREAM, CONF_PREROLL_SECONDS, DOMAIN
 from custom_components.bseries_ipcam.media.encoder import LIBX264
 from custom_components.bseries_ipcam.protocol.messages import VideoStartReq
 
@@ -35,7 +40,7 @@ from .helpers import (
     get_diagnostics_for_config_entry,
     set_up_with_options,
 )
-from .media_helpers import needs_ffmpeg, probe, stream_of, video_and_audio
+from .media_helpers import FFMPEG, needs_ffmpeg, probe, stream_of, video_and_audio
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -44,6 +49,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from bseries_sim import CameraSimulator
+    from custom_components.bseries_ipcam.media.feed import FeedFrame
 
 pytestmark = [needs_ffmpeg, pytest.mark.usefixtures("socket_enabled")]
 
@@ -240,3 +246,167 @@ async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
     assert len(warnings) == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+# Frames of one grey each (20, 22, ... 198), sent in turn: a clip's first picture tells which
+# frame it is, so how far back it starts.
+GREYS = 90
+
+
+def _grey_frames() -> list[bytes]:
+    frames = []
+    for index in range(GREYS):
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), (20 + 2 * index,) * 3).save(out, "JPEG", quality=90)
+        frames.append(out.getvalue())
+    return frames
+
+
+GREY_FRAMES = _grey_frames()
+
+
+def _grey_index(level: float) -> int:
+    return round((level - 20) / 2)
+
+
+async def _first_picture_grey(path: Path) -> float:
+    """The mean luma of a video file's first picture, decoded by ffmpeg."""
+    assert FFMPEG is not None
+    process = await asyncio.create_subprocess_exec(
+        FFMPEG,
+        *("-hide_banner", "-loglevel", "error", "-i", str(path), "-frames:v", "1"),
+        *("-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert len(out) == 640 * 480
+    return sum(out) / len(out)
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The argument lists of every process started from now on (they still start for real)."""
+    started: list[tuple[str, ...]] = []
+    real = asyncio.create_subprocess_exec
+
+    async def spawn(program: str, *args: str, **kwargs: Any) -> asyncio.subprocess.Process:
+        started.append((program, *args))
+        return await real(program, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spawn)
+    return started
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    while await response.content.read(65536):
+        pass
+
+
+@pytest.mark.parametrize(
+    "simulator_config",
+    [
+        SimulatorConfig(
+            users={DEFAULT_USER: SimUser(DEFAULT_PASSWORD)},
+            camera_id=CAMERA_ID,
+            alias="",
+            frames=GREY_FRAMES,
+        )
+    ],
+)
+async def test_record_copies_the_running_encoder_with_its_lookback(
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    config_entry: MockConfigEntry,
+    tmp_path: Path,
+    processes: list[tuple[str, ...]],
+) -> None:
+    """While something reads the encoder, bseries_ipcam.record copies it: no second encoder.
+
+    The clip is H.264 + AAC of the asked length and starts `lookback` seconds before the call
+    (at the key frame at or up to a second before); once the encoder has stopped, a clip is
+    encoded from the feeds as without the option.
+    """
+    await async_process_ha_core_config(hass, {"internal_url": "http://127.0.0.1:8123"})
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = await set_up_with_options(
+        hass, config_entry, {CONF_H264_STREAM: True, CONF_PREROLL_SECONDS: 5}
+    )
+    encoder = entry.runtime_data.encoder
+    assert encoder is not None
+    assert encoder.history_seconds == 5
+    index = {jpeg: number for number, jpeg in enumerate(GREY_FRAMES)}
+    encoder.idle_timeout = 1.0  # the end of the test waits for it to stop
+    latest: list[FeedFrame] = []
+
+    def seen(frame: FeedFrame | None) -> None:
+        if frame is not None:
+            latest.append(frame)
+
+    remove = entry.runtime_data.feed.add_sink(seen)
+    source = await camera.async_get_stream_source(hass, CAMERA)
+    assert source is not None
+    clip = tmp_path / "copied.mp4"
+    async with aiohttp.ClientSession() as session, session.get(source) as response:
+        reading = asyncio.create_task(_drain(response))
+        async with asyncio.timeout(60):
+            while (encoder.kept_seconds() or 0) < 3:  # noqa: ASYNC110 - the encoder has no event
+                await asyncio.sleep(0.1)
+        called_at = index[latest[-1].jpeg]
+        try:
+            answer = await hass.services.async_call(
+                DOMAIN,
+                "record",
+                {ATTR_ENTITY_ID: CAMERA, "filename": str(clip), "duration": 3, "lookback": 2},
+                blocking=True,
+                return_response=True,
+            )
+        finally:
+            reading.cancel()
+    remove()
+    assert answer is not None
+    result: dict[str, Any] = answer[CAMERA]  # type: ignore[assignment]
+    assert result["copied"] is True
+    info = await probe(clip)
+    video = stream_of(info, "video")
+    audio = stream_of(info, "audio")
+    assert video is not None
+    assert audio is not None
+    assert video["codec_name"] == "h264"
+    assert audio["codec_name"] == "aac"
+    assert float(info["format"]["duration"]) == pytest.approx(3.0, abs=0.5)
+    assert int(video["nb_read_frames"]) == result["frames"]
+    # 15 fps for 3 s; the simulator shares the test's event loop, which the encoder's start and
+    # the probes above keep busy in the seconds copied: it may send a few frames late.
+    assert result["frames"] == pytest.approx(45, abs=6)
+    # It starts 2 s (30 frames) before the call, or up to a second more (the key frame before);
+    # a few frames of slack for the encoder's own delay.
+    back = (called_at - _grey_index(await _first_picture_grey(clip))) % GREYS
+    assert 24 <= back <= 50, back
+    # One encoder (the stream's) and one copying ffmpeg: nothing encoded a second time.
+    ffmpegs = [args for args in processes if "-i" in args and "pipe:0" in args]
+    assert [args for args in ffmpegs if "libx264" in args] == [ffmpegs[0]]
+    assert [args for args in ffmpegs if "copy" in args] == [ffmpegs[1]]
+    assert len(ffmpegs) == 2
+    assert encoder.starts == 1
+    assert simulator.stats.av_connections_accepted == 1
+
+    # Nobody reads the encoder any more: once it has stopped, the clip is encoded as before.
+    async with asyncio.timeout(60):
+        while encoder.running:  # noqa: ASYNC110 - the encoder has no event
+            await asyncio.sleep(0.1)
+    assert encoder.kept_seconds() is None
+    encoded = tmp_path / "encoded.mp4"
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "record",
+        {ATTR_ENTITY_ID: CAMERA, "filename": str(encoded), "duration": 1, "lookback": 1},
+        blocking=True,
+        return_response=True,
+    )
+    assert answer is not None
+    encoded_result: dict[str, Any] = answer[CAMERA]  # type: ignore[assignment]
+    assert encoded_result["copied"] is False
+    assert "libx264" in processes[-1]
+    assert stream_of(await probe(encoded), "video") is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)

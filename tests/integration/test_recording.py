@@ -108,6 +108,7 @@ async def test_record_clip(
             "path": str(path),
             "duration": 3.0,
             "frames": frames,
+            "copied": False,
             "error": None,
         }
     ]

@@ -159,6 +159,41 @@ async def test_a_camera_without_microphone_gives_video_only(
     await encoder.close()
 
 
+async def test_a_reader_from_the_kept_stream_starts_that_far_back(
+    feeds: tuple[VideoFeed, AudioFeed], tmp_path: Path
+) -> None:
+    """The encoder keeps `history_seconds` of whole groups of pictures, and no more."""
+    assert FFMPEG is not None
+    video, audio = feeds
+    encoder = H264Encoder(FFMPEG, video, audio, idle_timeout=0.2, history_seconds=2)
+    assert encoder.kept_seconds() is None
+    close = encoder.open_reader(lambda _: None)
+    await _until(lambda: (encoder.kept_seconds() or 0) >= 2)
+    assert encoder.stream_origin is not None
+    # Long after, still no more than the span and the groups of pictures around it (an encoder
+    # that kept everything would hold 8 s by then).
+    await asyncio.sleep(6)
+    kept = encoder.kept_seconds()
+    assert kept is not None
+    assert 2 <= kept < 6
+    replayed = bytearray()
+
+    def write(data: bytes | None) -> None:
+        if data is not None:
+            replayed.extend(data)
+
+    close_replay = encoder.open_reader(write, since=2)
+    # At once: the kept stream from a key frame at least 2 s old, ready to decode.
+    streams = _streams(await _probe(bytes(replayed), tmp_path, "kept.ts"))
+    assert int(streams["video"]["nb_read_frames"]) >= 2 * 15 - 3
+    assert streams["audio"]["codec_name"] == "aac"
+    close_replay()
+    close()
+    await _until(lambda: not encoder.running, 10)
+    assert encoder.kept_seconds() is None
+    await encoder.close()
+
+
 async def test_missing_ffmpeg_retries_logs_once_and_mjpeg_keeps_working(
     feeds: tuple[VideoFeed, AudioFeed], caplog: pytest.LogCaptureFixture
 ) -> None:

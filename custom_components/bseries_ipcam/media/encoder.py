@@ -3,7 +3,7 @@
 Home Assistant's `stream` (HLS, `camera.record`, casting), go2rtc (WebRTC), HomeKit with
 `video_codec: copy` and NVRs all want H.264; the camera sends JPEGs. With the `h264_stream` option
 a camera gets one ffmpeg that turns the shared video and sound (no camera connection of its own)
-into H.264 + AAC in MPEG-TS, whatever the number of readers:
+into H.264 + AAC (16 kHz mono) in MPEG-TS, whatever the number of readers:
 
 - a kind of the one on-demand stream shape (`on_demand.OnDemandStream`, its source the video
   feed): started by the first reader, stopped `idle_timeout` seconds after the last one left,
@@ -14,6 +14,9 @@ into H.264 + AAC in MPEG-TS, whatever the number of readers:
   a second for a picture, and frames leave as soon as they are encoded. A new reader is given the
   stream from a key frame on, after the newest PAT and PMT, so that its demuxer starts at once;
 - a reader that does not keep up only loses its own data (its sink drops what it cannot take);
+- the stream of the last `history_seconds` (whole groups of pictures, from a key frame on) is kept
+  while it runs, so that a clip (`bseries_ipcam.record`) can copy it, with its lookback, instead
+  of encoding the camera a second time;
 - the encoder is chosen once per ffmpeg binary (`probe_encoder`): a working hardware H.264 encoder
   (VAAPI, QSV, V4L2 M2M) or libx264; a hardware encoder that fails later falls back to libx264.
 
@@ -25,6 +28,7 @@ jumps: timeline.py). HA-free: the binary's path is given.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -36,6 +40,7 @@ from ..protocol import BSeriesError
 from .audio_feed import SAMPLE_RATE
 from .feed import VideoFeed
 from .matroska import MatroskaWriter, jpeg_size
+from .mpegts import PACKET, pes_start, pid
 from .on_demand import OnDemandStream
 from .timeline import ticks_after
 
@@ -56,11 +61,17 @@ FIRST_FRAME_WAIT: Final = 10.0
 # No frame for this long: the camera is gone for now; the encoder restarts (with backoff).
 FRAME_STALL: Final = 12.0
 # ffmpeg's stdout is read in whole TS packets.
-TS_PACKET: Final = 188
+TS_PACKET: Final = PACKET
 READ_SIZE: Final = TS_PACKET * 64
 # Bytes waiting for ffmpeg's stdin before frames are dropped (it does not keep up): ~10 s of VGA.
 MAX_BACKLOG: Final = 8 * 1024 * 1024
-AAC_RATE: Final = 48000
+# The camera's microphone is 8 kHz: AAC at 16 kHz keeps all of it (and is a rate every AAC
+# decoder has) for a third of the encoding of 48 kHz.
+AAC_RATE: Final = 16000
+AAC_BITRATE: Final = "32k"
+# ffmpeg holds a packet back until the other track has reached its time (AAC trails the picture
+# by a frame or two); beyond this much it sends it anyway. It bounds the picture's added latency.
+MAX_INTERLEAVE_DELTA_US: Final = 50_000
 PMT_PID: Final = 0x1000
 STDERR_KEEP: Final = 2048
 # Hardware encoders after this many failures in a row give way to libx264.
@@ -161,20 +172,23 @@ def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
     args = [
         *("-nostdin", "-hide_banner", "-loglevel", "error", *choice.input_args),
         # The header gives the tracks; one frame is enough to learn the picture's format.
-        *("-probesize", "65536", "-analyzeduration", "0", "-fflags", "+nobuffer"),
+        # (`-fflags +nobuffer` is not given: measured, it added 130-140 ms to every frame.)
+        *("-probesize", "65536", "-analyzeduration", "0"),
         *("-f", "matroska", "-i", "pipe:0", "-map", "0:v:0"),
     ]
     if choice.filter is not None:
         args += ["-vf", choice.filter]
-    args += ["-c:v", choice.codec, "-bf", "0", "-fps_mode", "passthrough"]
+    # Each frame keeps its own time: the encoder counts in the input's milliseconds, not in
+    # ticks of a frame rate guessed from the first frames (which rounds, and merges, frame times).
+    args += ["-c:v", choice.codec, "-enc_time_base:v", "-1", "-bf", "0", "-fps_mode", "passthrough"]
     if not choice.hardware:
         args += ["-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
     # A key frame every second of stream time, whatever the frame rate.
     args += ["-force_key_frames", "expr:gte(t,n_forced)"]
     if audio:
-        args += ["-map", "0:a:0", "-c:a", "aac", "-ar", str(AAC_RATE), "-b:a", "64k"]
+        args += ["-map", "0:a:0", "-c:a", "aac", "-ar", str(AAC_RATE), "-b:a", AAC_BITRATE]
     args += [
-        *("-max_interleave_delta", "500000", "-flush_packets", "1"),
+        *("-max_interleave_delta", str(MAX_INTERLEAVE_DELTA_US), "-flush_packets", "1"),
         *("-f", "mpegts", "-mpegts_pmt_start_pid", str(PMT_PID), "pipe:1"),
     ]
     return args
@@ -189,12 +203,12 @@ class StreamClock:
 
     def __init__(self, origin: int) -> None:
         """Time zero is the timeline's time `origin`."""
-        self._origin = origin
+        self.origin = origin
         self._last: dict[int, int] = {}
 
     def ticks(self, track: int, timestamp: int) -> int:
         """The stream time of a frame or chunk of `track` at timeline time `timestamp`."""
-        result = max(ticks_after(timestamp, self._origin), self._last.get(track, -1) + 1)
+        result = max(ticks_after(timestamp, self.origin), self._last.get(track, -1) + 1)
         self._last[track] = result
         return result
 
@@ -221,8 +235,12 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         *,
         name: str = "camera",
         idle_timeout: float = IDLE_TIMEOUT,
+        history_seconds: float = 0.0,
     ) -> None:
-        """Encode `video` (and `audio` where the camera has a microphone) with ffmpeg `binary`."""
+        """Encode `video` (and `audio` where the camera has a microphone) with ffmpeg `binary`.
+
+        `history_seconds`: how much of the stream to keep for clips that copy it (the pre-roll).
+        """
         super().__init__(
             lambda: video,
             idle_timeout=idle_timeout,
@@ -245,6 +263,10 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         self.resolution: tuple[int, int] | None = None
         self.audio_track = False
         self.bytes_out = 0
+        self.history_seconds = history_seconds
+        # The run's recent stream in groups of pictures: the loop time its key frame left ffmpeg,
+        # and the TS packets from that key frame to the next one.
+        self._history: deque[tuple[float, bytearray]] = deque()
 
     @property
     def running(self) -> bool:
@@ -255,6 +277,21 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
     def readers(self) -> int:
         """Readers of the stream now."""
         return self.users
+
+    @property
+    def stream_origin(self) -> int | None:
+        """The timeline time of the running stream's time zero (its first frame), if it runs.
+
+        A frame at timeline time t leaves ffmpeg with PTS = the first PTS + (t - origin) * 900.
+        """
+        run = self._run
+        return run.clock.origin if run is not None and run.clock is not None else None
+
+    def kept_seconds(self) -> float | None:
+        """How far back the kept stream reaches (from its oldest key frame); None: nothing kept."""
+        if not self._history or self._run is None:
+            return None
+        return self._loop.time() - self._history[0][0]
 
     def diagnostics(self) -> dict[str, Any]:
         """The encoder chosen, its readers, its restarts and its last error."""
@@ -277,13 +314,26 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
 
     # --- readers ------------------------------------------------------------------------------
 
-    def open_reader(self, write: Callable[[bytes | None], None]) -> Callable[[], None]:
+    def open_reader(
+        self, write: Callable[[bytes | None], None], *, since: float | None = None
+    ) -> Callable[[], None]:
         """Read the stream: `write` gets whole TS packets from a key frame on, None at the end.
 
-        Returns the function that ends the reading. `write` runs in the loop and must not block:
-        a reader that cannot keep up drops what it cannot take.
+        By default from the next key frame; with `since`, from the kept stream's newest key frame
+        that left ffmpeg at least `since` seconds ago (its oldest when none is that old; nothing
+        kept: the next key frame). Returns the function that ends the reading. `write` runs in
+        the loop and must not block: a reader that cannot keep up drops what it cannot take.
         """
         started = False
+        if since is not None and self._history and self._pat is not None and self._pmt is not None:
+            horizon = self._loop.time() - since
+            first = 0
+            for index, (left_at, _) in enumerate(self._history):
+                if left_at <= horizon:
+                    first = index
+            kept = [bytes(group) for _, group in list(self._history)[first:]]
+            write(b"".join((self._pat, self._pmt, *kept)))
+            started = True
 
         def gate(data: bytes | None) -> None:
             nonlocal started
@@ -298,25 +348,35 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         return self.subscribe(gate)
 
     def _key_frame(self, data: bytes) -> int | None:
-        """The offset of the first packet in `data` where a key frame starts, if any."""
+        """The offset of the first packet in `data` where a video key frame starts, if any."""
         for offset in range(0, len(data), TS_PACKET):
-            if (
-                data[offset + 3] & 0x20  # an adaptation field
-                and data[offset + 4] > 0
-                and data[offset + 5] & 0x40  # random access indicator: a key frame starts here
-            ):
+            if data[offset + 1] & 0x40 and (start := pes_start(data, offset)) and start.key:
                 return offset
         return None
 
     def _deliver(self, data: bytes) -> None:
-        """Whole TS packets from ffmpeg: keep the newest PAT and PMT, then to every reader."""
+        """Whole TS packets from ffmpeg: keep the newest PAT and PMT and the history; to readers."""
         self.bytes_out += len(data)
+        now = self._loop.time()
+        history = self._history
+        kept = 0
         for offset in range(0, len(data), TS_PACKET):
-            pid = ((data[offset + 1] & 0x1F) << 8) | data[offset + 2]
-            if pid == 0:
+            number = pid(data, offset)
+            if number == 0:
                 self._pat = data[offset : offset + TS_PACKET]
-            elif pid == PMT_PID:
+            elif number == PMT_PID:
                 self._pmt = data[offset : offset + TS_PACKET]
+            elif data[offset + 1] & 0x40 and (start := pes_start(data, offset)) and start.key:
+                if history:
+                    history[-1][1].extend(data[kept:offset])
+                history.append((now, bytearray()))
+                kept = offset
+        if history:
+            history[-1][1].extend(data[kept:])
+            # Keep a key frame at least `history_seconds` old, and nothing older.
+            horizon = now - self.history_seconds
+            while len(history) > 1 and history[1][0] <= horizon:
+                history.popleft()
         self._emit(data)
 
     # --- the shape's steps --------------------------------------------------------------------
@@ -332,6 +392,7 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
             self.choice = await probe_encoder(self.binary)
         audio = self.audio if await self.audio.probe() else None
         run = _Run(self, self.choice, audio)
+        self._history.clear()
         try:
             await run.start()
         except BaseException:
@@ -344,6 +405,7 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
 
     @override
     async def _finish(self, source: VideoFeed) -> None:
+        self._history.clear()
         run, self._run = self._run, None
         if run is not None:
             self._stop_run(run)
@@ -375,6 +437,7 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
         if run is not self._run:
             return
         self._run = None
+        self._history.clear()
         self.restarts += 1
         if error is not None:
             self._failed(error)
