@@ -123,7 +123,9 @@ async function openPage(context, url, path) {
   page.on("console", (message) => {
     if (message.type() === "error") consoleLines.push(`error: ${message.text()}`);
   });
-  page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message} ${error.stack ?? ""}`));
+  page.on("pageerror", (error) => {
+    consoleLines.push(`pageerror: ${error.message} ${error.stack ?? ""}`);
+  });
   await page.goto(`${url}${path}`);
   const controls = page.locator(`${CARD} .controls`).first();
   try {
