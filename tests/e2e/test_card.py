@@ -362,9 +362,11 @@ async def test_websocket_drop_reconnects_states_and_listen(
     ir = (await api.entity_ids(DOMAIN))[f"{CAMERA_ID}_infrared"]
     await api.call_service("switch", "turn_on", {"entity_id": ir})
     try:
+        # The frontend fetches every state again after the reconnect: wait for them.
         await card.wait_for(
-            "(el) => el.shadowRoot.querySelector('button.ir')"
-            ".getAttribute('aria-pressed') === 'true'"
+            "(el) => { const b = el.shadowRoot.querySelector('button.ir');"
+            " return b !== null && b.getAttribute('aria-pressed') === 'true'; }",
+            within=30,
         )
     finally:
         await api.call_service("switch", "turn_off", {"entity_id": ir})
@@ -372,8 +374,9 @@ async def test_websocket_drop_reconnects_states_and_listen(
     await card.wait_for("(el) => el._listener && el._listener.played > 25", within=20)
     await card("click", selector=f"{CARD} button.listen")
     await card.wait_for(
-        "(el) => el._listener === null"
-        " && el.shadowRoot.querySelector('button.ir').getAttribute('aria-pressed') === 'false'"
+        "(el) => { const b = el.shadowRoot.querySelector('button.ir');"
+        " return el._listener === null && b !== null"
+        " && b.getAttribute('aria-pressed') === 'false'; }"
     )
 
 
