@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 
 import { Listener, Talker } from "./audio";
-import "./editor";
+import { BSeriesCameraCardEditor } from "./editor";
 import type { CameraInfo, CardConfig, Hass, HassEntityState, WsError } from "./types";
 
 const DOMAIN = "bseries_ipcam";
@@ -73,6 +73,9 @@ export class BSeriesCameraCard extends LitElement {
   private _talker: Talker | null = null;
   private _moving: Promise<(() => Promise<void>) | null> | null = null;
   private _loaded = "";
+  private _loading = false;
+  // The camera's state when reading it last failed (see willUpdate).
+  private _failedWith = "";
 
   static getConfigElement(): HTMLElement {
     return document.createElement(`${CARD_TYPE}-editor`);
@@ -131,6 +134,11 @@ export class BSeriesCameraCard extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has("hass") && this.hass !== undefined && this._config !== undefined) {
       const key = this._config.entity;
+      // Reading the camera failed (e.g. the page came while Home Assistant was still setting
+      // it up, or it was offline at start): read it again once its state changes.
+      if (this._info === undefined && !this._loading && this._stateStamp() !== this._failedWith) {
+        this._loaded = "";
+      }
       if (this._loaded !== key) {
         this._loaded = key;
         void this._load();
@@ -138,22 +146,34 @@ export class BSeriesCameraCard extends LitElement {
     }
   }
 
+  private _stateStamp(): string {
+    const camera = this._camera;
+    return camera === undefined ? "" : `${camera.state} ${camera.last_changed}`;
+  }
+
   private async _load(): Promise<void> {
     const hass = this.hass;
     const config = this._config;
     if (hass === undefined || config === undefined) return;
-    await hass.loadBackendTranslation("selector", DOMAIN);
+    this._loading = true;
     try {
-      this._info = await hass.callWS<CameraInfo>({
-        type: `${DOMAIN}/camera_info`,
-        entity_id: config.entity,
-      });
-      this._error = "";
-    } catch (err) {
-      this._info = undefined;
-      this._error = errorText(err);
+      await hass.loadBackendTranslation("selector", DOMAIN);
+      const stamp = this._stateStamp();
+      try {
+        this._info = await hass.callWS<CameraInfo>({
+          type: `${DOMAIN}/camera_info`,
+          entity_id: config.entity,
+        });
+        this._error = "";
+      } catch (err) {
+        this._info = undefined;
+        this._error = errorText(err);
+        this._failedWith = stamp;
+      }
+      await this._ensureStream();
+    } finally {
+      this._loading = false;
     }
-    await this._ensureStream();
     this.requestUpdate();
   }
 
@@ -803,8 +823,33 @@ export class BSeriesCameraCard extends LitElement {
   `;
 }
 
-if (customElements.get(CARD_TYPE) === undefined) {
-  customElements.define(CARD_TYPE, BSeriesCameraCard);
+// Home Assistant's frontend puts a custom element registry of its own in place as it starts
+// (scoped custom element registries); what was defined in the browser's registry before that is
+// unknown to it, and the dashboard shows "Custom element doesn't exist" for the card for good.
+// This module is imported beside the frontend's own code and may run first: it defines its
+// elements in whatever registry is current, and again once the frontend has put its own in place
+// (it defines <home-assistant> there), if they are missing from it.
+const ELEMENTS: readonly (readonly [string, CustomElementConstructor])[] = [
+  [`${CARD_TYPE}-editor`, BSeriesCameraCardEditor],
+  [CARD_TYPE, BSeriesCameraCard],
+];
+const REGISTRY_WATCH_MS = 100;
+const REGISTRY_WATCH_LIMIT_MS = 120000;
+
+function defineElements(): boolean {
+  for (const [name, element] of ELEMENTS) {
+    if (customElements.get(name) === undefined) customElements.define(name, element);
+  }
+  return customElements.get("home-assistant") !== undefined;
+}
+
+if (!defineElements()) {
+  const started = Date.now();
+  const watch = window.setInterval(() => {
+    if (defineElements() || Date.now() - started > REGISTRY_WATCH_LIMIT_MS) {
+      window.clearInterval(watch);
+    }
+  }, REGISTRY_WATCH_MS);
 }
 window.customCards = window.customCards ?? [];
 if (!window.customCards.some((card) => card.type === CARD_TYPE)) {
