@@ -6,8 +6,9 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 
 import { Listener, Talker } from "./audio";
+import { errorText } from "./errors";
 import { BSeriesCameraCardEditor } from "./editor";
-import type { CameraInfo, CardConfig, Hass, HassEntityState, WsError } from "./types";
+import type { CameraInfo, CardConfig, Hass, HassEntityState } from "./types";
 
 const DOMAIN = "bseries_ipcam";
 export const CARD_TYPE = "bseries-camera-card";
@@ -34,12 +35,14 @@ const BADGES = ["motion", "sound", "input"] as const;
 const PATROL = ["off", "horizontal", "vertical", "both"] as const;
 const RECORD_SECONDS = 10;
 
-function errorText(err: unknown): string {
-  if (typeof err === "object" && err !== null && "message" in err) {
-    return String((err as WsError).message);
-  }
-  return String(err);
+// A playing Listen between a card leaving the page and its replacement arriving (see
+// `_handOffListener`); stopped if no card of that camera takes it within LISTEN_HANDOFF_MS.
+interface HandedListener {
+  abandon: () => void;
+  take: () => Listener;
 }
+const LISTEN_HANDOFF = new Map<string, HandedListener>();
+const LISTEN_HANDOFF_MS = 2000;
 
 export class BSeriesCameraCard extends LitElement {
   static override properties = {
@@ -117,12 +120,52 @@ export class BSeriesCameraCard extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.hass?.connection.addEventListener("ready", this._onReconnect);
+    this._adoptListener();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.hass?.connection.removeEventListener("ready", this._onReconnect);
+    this._handOffListener();
     void this._stopAll();
+  }
+
+  // The dashboard may replace its card elements (it rebuilds its view when the WebSocket comes
+  // back): a playing Listen is handed to the new card of the same camera instead of stopping.
+  private _handOffListener(): void {
+    const listener = this._listener;
+    const entity = this._config?.entity;
+    if (listener === null || entity === undefined) return;
+    this._listener = null;
+    this._listening = false;
+    LISTEN_HANDOFF.get(entity)?.abandon();
+    const timer = window.setTimeout(() => {
+      LISTEN_HANDOFF.delete(entity);
+      void listener.stop();
+    }, LISTEN_HANDOFF_MS);
+    LISTEN_HANDOFF.set(entity, {
+      abandon: () => {
+        window.clearTimeout(timer);
+        void listener.stop();
+      },
+      take: () => {
+        window.clearTimeout(timer);
+        return listener;
+      },
+    });
+  }
+
+  private _adoptListener(): void {
+    const entity = this._config?.entity;
+    const handed = entity === undefined ? undefined : LISTEN_HANDOFF.get(entity);
+    if (entity === undefined || handed === undefined || this._listener !== null) return;
+    LISTEN_HANDOFF.delete(entity);
+    const listener = handed.take();
+    listener.onError = (message) => {
+      this._notice = message;
+    };
+    this._listener = listener;
+    this._listening = true;
   }
 
   private readonly _onReconnect = (): void => {
