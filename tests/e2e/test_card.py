@@ -348,7 +348,8 @@ async def test_websocket_drop_reconnects_states_and_listen(
     card: Browser, api: HassApi, entities: Entities
 ) -> None:
     """The page's WebSocket closes under it while Listen plays: the frontend reconnects, the card
-    gets states on the new connection and Listen goes on playing over it without a press."""
+    gets states on the new connection and Listen goes on playing over it without a press; an
+    integration reload that ends the listen subscription is followed by a new one."""
     await card("click", selector=f"{CARD} button.listen")
     await card.wait_for("(el) => el._listener && el._listener.played > 25", within=20)
     await card.value(
@@ -373,6 +374,13 @@ async def test_websocket_drop_reconnects_states_and_listen(
         await api.call_service("switch", "turn_off", {"entity_id": ir})
     played = await card.value("(el) => el._listener && el._listener.played")
     assert played, "Listen stopped with the drop"
+    await card.wait_for(f"(el) => el._listener && el._listener.played > {played + 25}", within=20)
+    # The integration reloads (an options change, say): its audio feed ends the subscription;
+    # the card subscribes again once the camera is back, and plays on.
+    (entry,) = await api.config_entries(DOMAIN)
+    await api.request("POST", f"/api/config/config_entries/entry/{entry['entry_id']}/reload")
+    await card.wait_for("(el) => el._listener && el._listener.resubscribed > 0", within=30)
+    played = await card.value("(el) => el._listener.played")
     await card.wait_for(f"(el) => el._listener && el._listener.played > {played + 25}", within=20)
     await card("click", selector=f"{CARD} button.listen")
     await card.wait_for(
