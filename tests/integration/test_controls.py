@@ -235,6 +235,10 @@ async def test_left_moves_the_picture_left_also_when_flipped(
     await switch(hass, "mirror", True)
     assert simulator.image.flip == 3
     await wait_until(lambda: state(hass, "switch", "mirror") == STATE_ON)
+    # The buttons turn by what the integration knows of the picture: wait until it knows both
+    # (a camera without op 19 tells it by a read after the change, which load may delay).
+    known = loaded_entry.runtime_data.controls
+    await wait_until(lambda: known.settings is not None and known.settings.flip_value == 3)
     before = simulator.snapshot()
     await press(hass, "ptz_left")
     assert view_shift(before, simulator.snapshot())[0] < -10
