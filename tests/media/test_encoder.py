@@ -14,7 +14,7 @@ import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from custom_components.bseries_ipcam.media import encoder as encoder_module
-from custom_components.bseries_ipcam.media.audio_feed import AudioFeed
+from custom_components.bseries_ipcam.media.audio_feed import AudioChunk, AudioFeed
 from custom_components.bseries_ipcam.media.encoder import (
     EncoderChoice,
     H264Encoder,
@@ -161,10 +161,19 @@ async def test_picture_and_sound_keep_their_times_in_the_joined_stream(
     assert FFMPEG is not None
     video, audio = feeds
     chunks: set[int] = set()
-    stop_listening = audio.subscribe(lambda chunk: chunk and chunks.add(chunk.timestamp))
-    encoder = H264Encoder(FFMPEG, video, audio, idle_timeout=0.2)
     raw = bytearray()
-    stop_raw = encoder.subscribe(lambda data: data and raw.extend(data))
+
+    def chunk_came(chunk: AudioChunk | None) -> None:
+        if chunk is not None:
+            chunks.add(chunk.timestamp)
+
+    def packets_came(data: bytes | None) -> None:
+        if data is not None:
+            raw.extend(data)
+
+    stop_listening = audio.subscribe(chunk_came)
+    encoder = H264Encoder(FFMPEG, video, audio, idle_timeout=0.2)
+    stop_raw = encoder.subscribe(packets_came)
     origin: int | None = None
     first: dict[bool, int] = {}
 
@@ -172,7 +181,9 @@ async def test_picture_and_sound_keep_their_times_in_the_joined_stream(
         nonlocal origin
         origin = encoder.stream_origin
         for offset in range(0, len(raw) - len(raw) % PACKET, PACKET):
-            if (start := pes_start(raw, offset)) is not None and start.pts is not None:
+            if (
+                start := pes_start(bytes(raw[offset : offset + PACKET]))
+            ) is not None and start.pts is not None:
                 first.setdefault(start.video, start.pts)
         return len(first) == 2
 
@@ -194,9 +205,9 @@ def test_a_program_map_gets_one_more_stream() -> None:
     video_only = bytes.fromhex("475000100002b0120001c10000e100f0001be100f00015bd4d56").ljust(
         PACKET, b"\xff"
     )
-    both = bytes.fromhex(
-        "475000100002b0170001c10000e100f0001be100f0000fe101f0002f44b99b"
-    ).ljust(PACKET, b"\xff")
+    both = bytes.fromhex("475000100002b0170001c10000e100f0001be100f0000fe101f0002f44b99b").ljust(
+        PACKET, b"\xff"
+    )
     assert with_stream(video_only, STREAM_TYPE_AAC, encoder_module.AUDIO_PID) == both
     with pytest.raises(ValueError, match="section"):
         with_stream(video_only[:100], STREAM_TYPE_AAC, 0x101)

@@ -515,13 +515,16 @@ class _Run:
         self.size = (0, 0)
         self.clock: StreamClock | None = None
         self.mkv: MatroskaWriter | None = None
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.backlog = 0
+        # ffmpeg's stdin once it runs; what comes before waits in `pending`.
+        self.stdin: asyncio.StreamWriter | None = None
+        self.pending: list[bytes] = []
         self.dropped = 0
         self.last_frame_at = self.loop.time()
         self.stderr_tail = bytearray()
         self.undo: list[Callable[[], None]] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.reading: asyncio.Task[None] | None = None
+        self.last_words: asyncio.Task[None] | None = None
         self.first_output = asyncio.Event()
         self.stopped = False
         # The picture's PMT packets (they differ only in their continuity counter) joined.
@@ -561,16 +564,15 @@ class _Run:
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
+        self.stdin = process.stdin
+        process.stdin.write(b"".join(self.pending))
+        self.pending.clear()
         if self.audio is not None:
             with contextlib.suppress(BSeriesIntegrationError):
                 self.undo.append(self.audio.subscribe(self.on_chunk))
-        writing = asyncio.create_task(self._write(process.stdin))
-        reading = asyncio.create_task(self._read(process.stdout))
-        self.tasks = [
-            writing,
-            reading,
-            asyncio.create_task(read_tail(process.stderr, self.stderr_tail)),
-        ]
+        self.reading = reading = asyncio.create_task(self._read(process.stdout))
+        self.last_words = asyncio.create_task(read_tail(process.stderr, self.stderr_tail))
+        self.tasks = [reading, self.last_words]
         if sound is not None:
             self.tasks.append(asyncio.create_task(self._read_sound(sound)))
         output = asyncio.create_task(self.first_output.wait())
@@ -598,8 +600,10 @@ class _Run:
         """A reader of the pipe's end `fd` (closed with the run)."""
         reader = asyncio.StreamReader(limit=READ_SIZE)
         try:
+            # An fd, not a file on disk: nothing blocks; the transport owns and closes it.
+            pipe = os.fdopen(fd, "rb", buffering=0)
             transport, _ = await self.loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader), open(fd, "rb", buffering=0)
+                lambda: asyncio.StreamReaderProtocol(reader), pipe
             )
         except BaseException:
             os.close(fd)
@@ -608,11 +612,16 @@ class _Run:
         return reader
 
     def _put(self, data: bytes) -> None:
-        if self.backlog + len(data) > MAX_BACKLOG:
+        """Straight into the pipe's transport (one write, no task to wake per block)."""
+        stdin = self.stdin
+        if stdin is None:
+            self.pending.append(data)
+        elif stdin.transport.is_closing():
+            return  # ffmpeg is gone: the watch ends the run
+        elif stdin.transport.get_write_buffer_size() + len(data) > MAX_BACKLOG:
             self.dropped += 1
-            return
-        self.backlog += len(data)
-        self.queue.put_nowait(data)
+        else:
+            stdin.write(data)
 
     def on_frame(self, frame: FeedFrame | None) -> None:
         if self.stopped or self.mkv is None or self.clock is None:
@@ -645,12 +654,13 @@ class _Run:
 
     async def _watch(self) -> None:
         """End the run when ffmpeg stops, or the camera sends nothing for a long time."""
-        writing, reading = self.tasks[0], self.tasks[1]
+        reading = self.reading
+        assert reading is not None
         while not self.stopped:
-            await asyncio.wait((writing, reading), timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((reading,), timeout=1.0)
             if self._stopping():
                 return
-            if writing.done() or reading.done():
+            if reading.done():
                 self._end(EncoderError(await self._last_words()))
                 return
             if self.loop.time() - self.last_frame_at > FRAME_STALL:
@@ -664,18 +674,11 @@ class _Run:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2.0):
                     code = await process.wait()
-            if len(self.tasks) > 2:
-                await asyncio.wait((self.tasks[2],), timeout=2.0)
+            if self.last_words is not None:
+                await asyncio.wait((self.last_words,), timeout=2.0)
         lines = [line.strip() for line in self.stderr_tail.decode(errors="replace").splitlines()]
         kept = [line for line in lines if line][-2:]
         return "; ".join(kept) or f"ffmpeg exited with code {code}"
-
-    async def _write(self, stdin: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while (data := await self.queue.get()) is not None:
-                self.backlog -= len(data)
-                stdin.write(data)
-                await stdin.drain()
 
     async def _read(self, stdout: asyncio.StreamReader) -> None:
         """The picture's output: to the readers, its PMT naming the sound's stream too."""
