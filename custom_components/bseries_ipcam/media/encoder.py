@@ -70,10 +70,6 @@ FRAME_STALL: Final = 12.0
 # ffmpeg's stdout is read in whole TS packets.
 TS_PACKET: Final = PACKET
 READ_SIZE: Final = TS_PACKET * 64
-# Chunks of sound (40 ms each) written with the next frame, or at most this many at once: a
-# write to ffmpeg's pipe per chunk cost more than all the rest of the sound's path (profiled).
-# The sound reaches ffmpeg up to a frame interval later; its times keep it in sync.
-SOUND_BATCH: Final = 4
 # Bytes waiting for ffmpeg's stdin before frames are dropped (it does not keep up): ~10 s of VGA.
 MAX_BACKLOG: Final = 8 * 1024 * 1024
 # The camera's microphone is 8 kHz: AAC at 16 kHz keeps all of it (and is a rate every AAC
@@ -522,8 +518,6 @@ class _Run:
         # ffmpeg's stdin once it runs; what comes before waits in `pending`.
         self.stdin: asyncio.StreamWriter | None = None
         self.pending: list[bytes] = []
-        # Sound's blocks waiting for the next frame's write.
-        self.sound: list[bytes] = []
         self.dropped = 0
         self.last_frame_at = self.loop.time()
         self.stderr_tail = bytearray()
@@ -642,21 +636,13 @@ class _Run:
             self._end(None)
             return
         ticks = self.clock.ticks(1, frame.timestamp)
-        sound = self.sound
-        sound.append(self.mkv.video(ticks, frame.jpeg))
-        self._put(b"".join(sound))
-        sound.clear()
+        self._put(self.mkv.video(ticks, frame.jpeg))
 
     def on_chunk(self, chunk: AudioChunk | None) -> None:
-        """Sound goes with the next frame (one write per frame), or once a few chunks wait."""
         if chunk is None or self.stopped or self.mkv is None or self.clock is None:
             return
         ticks = self.clock.ticks(2, chunk.timestamp)
-        sound = self.sound
-        sound.append(self.mkv.audio(ticks, chunk.pcm))
-        if len(sound) >= SOUND_BATCH:
-            self._put(b"".join(sound))
-            sound.clear()
+        self._put(self.mkv.audio(ticks, chunk.pcm))
 
     def _stopping(self) -> bool:
         # A method, not the attribute: `stop` sets it while this run's tasks wait.
