@@ -400,7 +400,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; 0 when they ran (whether or not the targets hold)."""
-    # Recording and live audio have a benchmark of their own (benchmarks/recording.py).
+    # Recording and live audio, the H.264 stream and the card's sound have benchmarks of their
+    # own (benchmarks/recording.py, stream.py, listen.py).
     rest = list(sys.argv[1:] if argv is None else argv)
     if "--recording" in rest:
         from . import recording  # noqa: PLC0415 - only for this benchmark
@@ -410,6 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import stream  # noqa: PLC0415 - only for this benchmark
 
         return stream.main([arg for arg in rest if arg != "--stream"])
+    if "--listen" in rest:
+        from . import listen  # noqa: PLC0415 - only for this benchmark
+
+        return listen.main([arg for arg in rest if arg != "--listen"])
     args = parse_args(argv)
     if args.report is not None:
         saved: dict[str, Any] = json.loads(args.report.read_text())

@@ -203,7 +203,14 @@ class AvHandler:
         start = loop.time()
         uptime = state.true_uptime_10ms()
         serial = state.audio_serial()
-        for number, packet in enumerate(state.tone.packets()):
+        marked = False
+
+        def silent() -> bool:
+            nonlocal marked
+            marked = state.take_audio_mark()
+            return marked
+
+        for number, packet in enumerate(state.tone.packets(silent)):
             now = loop.time()
             due = start + number * PACKET_DURATION
             if now - due > _AUDIO_MAX_LAG:
@@ -216,5 +223,5 @@ class AvHandler:
                 capture_time=int(time.time()) & 0xFFFFFFFF,
                 data=packet,
             )
-            await self.peer.send(audio.to_bytes())
-            state.stats.audio_packets_sent += 1
+            written_at = await self.peer.send(audio.to_bytes())
+            state.audio_sent(audio.timestamp, audio.serial, written_at, marked)

@@ -37,6 +37,7 @@ camera:  param NAME VALUE                         resolution|brightness|contrast
          decoder CODE                             a decoder_control.cgi command code
 settings: set-alarm NAME VALUE                   as set_alarm.cgi, e.g. set-alarm motion_armed 0
          set-misc NAME VALUE                      as set_misc.cgi, e.g. set-misc led_mode 2
+audio:   mark                                     the next audio packet is silence (a marker)
 upkeep:  restart [SECONDS]                        reboot: drop everything, back after SECONDS
          clock [OFFSET]                           the camera's time; OFFSET s: move it off
 other:   status | help | quit"""
@@ -156,6 +157,9 @@ def run_command(sim: CameraSimulator, line: str) -> str:
             if apply_set_misc(sim.misc, {field: value.strip()}) is None:
                 raise ValueError(f"the camera does not take {field}={value.strip()}")
             return f"misc setting {field} set to {value.strip()}"
+        case "mark":
+            sim.mark_audio()
+            return "the next audio packet is a marker (silence)"
         case "restart":
             delay = _number(arg) if arg else sim.config.restart_delay
             sim.restart(delay)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -20,8 +20,9 @@ from custom_components.bseries_ipcam.protocol.adpcm import AdpcmEncoder
 from custom_components.bseries_ipcam.protocol.const import SAMPLE_RATE, SAMPLES_PER_PACKET
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
+_SILENCE: Final = (0,) * SAMPLES_PER_PACKET
 # Texture cell size in pixels: noise this coarse gives JPEGs of a real camera's size (tens of KB).
 _TEXTURE_CELL = 12
 
@@ -202,10 +203,14 @@ class ToneSource:
         amplitude = self.amplitude
         return [round(amplitude * math.sin(step * (first + n))) for n in range(SAMPLES_PER_PACKET)]
 
-    def packets(self) -> Iterator[bytes]:
-        """Endless ADPCM packets from a fresh encoder: state (0, 0), as at every audio start."""
+    def packets(self, silent: Callable[[], bool] | None = None) -> Iterator[bytes]:
+        """Endless ADPCM packets from a fresh encoder: state (0, 0), as at every audio start.
+
+        A packet for which `silent()` is true is silence instead of the tone (a marker).
+        """
         encoder = AdpcmEncoder()
         packet = 0
         while True:
-            yield encoder.encode(self.pcm(packet))
+            quiet = silent is not None and silent()
+            yield encoder.encode(_SILENCE if quiet else self.pcm(packet))
             packet += 1

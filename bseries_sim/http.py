@@ -21,6 +21,7 @@ from custom_components.bseries_ipcam.protocol.const import Privilege
 from .alarm import apply_set_alarm
 from .params import render_vars
 from .recording import FrameEvent
+from .speaker import talk_report
 from .upkeep import apply_set_datetime, apply_set_misc
 
 if TYPE_CHECKING:
@@ -377,6 +378,11 @@ class HttpHandler:
                 body = json.dumps(self._state.stats.as_dict(), indent=2) + "\n"
                 await self._send_text(200, "OK", body, content_type="application/json")
                 return
+            case "/sim/audio" | "/sim/talk":
+                await self._send_text(
+                    200, "OK", self._records(request.path, query), content_type="application/json"
+                )
+                return
             case _:
                 raise HttpError(404, "Not Found")
         try:
@@ -384,6 +390,27 @@ class HttpHandler:
         except ValueError as err:
             raise HttpError(400, "Bad Request", f"{err}\n") from None
         await self._send_text(200, "OK", message + "\n")
+
+    def _records(self, path: str, query: Mapping[str, str]) -> str:
+        """A benchmark's records as JSON, from `since` on.
+
+        `/sim/audio`: the audio packets sent since `since` (wall clock, s) as [timestamp, serial,
+        sent_at, marked]; `/sim/talk`: the beeps heard from sample `since` on (`talk_report`).
+        """
+        state = self._state
+        try:
+            since = float(query.get("since", "0"))
+        except ValueError:
+            raise HttpError(400, "Bad Request", "since: a number\n") from None
+        if path == "/sim/talk":
+            report = talk_report(state.talk_samples, state.talk_arrivals, max(0, int(since)))
+            return json.dumps(report) + "\n"
+        events = [
+            [e.timestamp, e.serial, e.sent_at, e.marked]
+            for e in state.audio_events
+            if e.sent_at >= since
+        ]
+        return json.dumps({"packets": events}) + "\n"
 
 
 # The least privilege each settings CGI takes (the others: any user).

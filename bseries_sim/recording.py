@@ -99,3 +99,32 @@ class FrameEvent:
     frame: int
     size: int
     sent_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AudioPacketEvent:
+    """One audio packet written to the AV connection.
+
+    `timestamp` is the camera time it carries (10 ms units), `sent_at` the wall clock
+    (`time.time()`) when it was handed to the socket: wall time, so that another process on the
+    same machine (a browser) can compare its own times with it. `marked`: a benchmark's marker,
+    silence instead of the tone (`SimState.mark_audio`).
+    """
+
+    timestamp: int
+    serial: int
+    sent_at: float
+    marked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TalkArrival:
+    """One talk packet as the speaker got it.
+
+    `first_sample` is the position of its first sample in everything heard
+    (`SimState.talk_samples`), `arrived_at` the wall clock (`time.time()`) on arrival.
+    """
+
+    first_sample: int
+    samples: int
+    arrived_at: float

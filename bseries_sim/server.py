@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from .faults import FaultState
     from .params import ParamValue
     from .ptz import PanTilt
-    from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
+    from .recording import (
+        AudioPacketEvent,
+        ConnectionSpan,
+        FrameEvent,
+        RecordedCommand,
+        SimStats,
+        TalkArrival,
+    )
     from .settings import ImageSettings
     from .state import FrameHook, SimSession
     from .upkeep import SimClock
@@ -328,6 +335,20 @@ class CameraSimulator:
     def talk_samples(self) -> list[int]:
         """Talk audio received from every session, decoded to 16-bit samples."""
         return list(self._state.talk_samples)
+
+    @property
+    def talk_arrivals(self) -> list[TalkArrival]:
+        """When each talk packet arrived, with its samples' place in `talk_samples`."""
+        return list(self._state.talk_arrivals)
+
+    @property
+    def audio_events(self) -> list[AudioPacketEvent]:
+        """Every audio packet sent, oldest first (up to `record_limit`)."""
+        return list(self._state.audio_events)
+
+    def mark_audio(self) -> None:
+        """Make the next audio packet silence, a marker for benchmarks (`AudioPacketEvent`)."""
+        self._state.mark_audio()
 
     def talk_pcm(self) -> bytes:
         """Talk audio received, as 16-bit little-endian PCM at 8 kHz."""

@@ -29,7 +29,14 @@ from .ptz import (
     VERTICAL_PATROL_STOP,
     PanTilt,
 )
-from .recording import ConnectionSpan, FrameEvent, RecordedCommand, SimStats
+from .recording import (
+    AudioPacketEvent,
+    ConnectionSpan,
+    FrameEvent,
+    RecordedCommand,
+    SimStats,
+    TalkArrival,
+)
 from .settings import RESOLUTION_SIZES, RESOLUTION_VGA, ImageSettings
 from .upkeep import DEFAULT_MISC, SimClock
 
@@ -103,6 +110,9 @@ class SimState:
         self.frame_events: deque[FrameEvent] = deque(maxlen=config.record_limit)
         self.av_spans: deque[ConnectionSpan] = deque(maxlen=config.record_limit)
         self.talk_samples: list[int] = []
+        self.talk_arrivals: list[TalkArrival] = []
+        self.audio_events: deque[AudioPacketEvent] = deque(maxlen=config.record_limit)
+        self._audio_marks = 0
         self.alarm_status = 0
         self.on_video_frame: FrameHook | None = None
         self.started_at = time.monotonic()
@@ -225,10 +235,28 @@ class SimState:
                 _LOGGER.exception("Error in the on_video_frame hook")
 
     def add_talk(self, session: SimSession, samples: list[int]) -> None:
-        """Keep decoded talk samples, per session and overall."""
+        """Keep decoded talk samples, per session and overall, and when they arrived."""
+        self.talk_arrivals.append(TalkArrival(len(self.talk_samples), len(samples), time.time()))
         session.talk_samples.extend(samples)
         self.talk_samples.extend(samples)
         self.stats.talk_packets_received += 1
+
+    def mark_audio(self) -> None:
+        """Make the next audio packet silence: a marker a benchmark finds again in a browser."""
+        self._audio_marks += 1
+
+    def take_audio_mark(self) -> bool:
+        """Whether the packet being made now is a marker (each mark is taken once)."""
+        if self._audio_marks == 0:
+            return False
+        self._audio_marks -= 1
+        return True
+
+    def audio_sent(self, timestamp: int, serial: int, written_at: float, marked: bool) -> None:
+        """Keep a sent audio packet's event; `written_at` is `time.monotonic()` of the write."""
+        sent_at = time.time() - (time.monotonic() - written_at)
+        self.audio_events.append(AudioPacketEvent(timestamp, serial, sent_at, marked))
+        self.stats.audio_packets_sent += 1
 
     # --- sessions --------------------------------------------------------------------------
 

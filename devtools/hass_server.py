@@ -121,6 +121,7 @@ class HassProcess(ManagedProcess):
             append_log=False,
             env=hass_environment(self.config_dir, port, env),
         )
+        self._started = False
 
     @property
     def url(self) -> str:
@@ -136,6 +137,11 @@ class HassProcess(ManagedProcess):
     def log_file(self) -> Path:
         """Home Assistant's own log file."""
         return self.config_dir / "home-assistant.log"
+
+    @property
+    def earlier_log_file(self) -> Path:
+        """What this server's earlier runs logged (Home Assistant rolls its log over at start)."""
+        return self.config_dir / "home-assistant.earlier.log"
 
     def prepare(self) -> None:
         """Make the configuration folder ready to run (see the class)."""
@@ -168,6 +174,14 @@ class HassProcess(ManagedProcess):
         if not port_is_free(self.port):
             raise ManagedProcessError(f"port {self.port} on {LOOPBACK} is already in use")
         self.prepare()
+        if not self._started:
+            self.earlier_log_file.unlink(missing_ok=True)  # another server's
+        elif self.log_file.exists():
+            # A restart: keep the last run's log, so that `log_lines` spans every run.
+            with self.earlier_log_file.open("ab") as earlier:
+                earlier.write(self.log_file.read_bytes())
+            self.log_file.write_bytes(b"")
+        self._started = True
         super().start()
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
@@ -178,14 +192,27 @@ class HassProcess(ManagedProcess):
         """Whether every onboarding step is done, from Home Assistant's storage."""
         return set(onboarding_done(self.config_dir)) >= set(ONBOARDING_STEPS)
 
-    def log_lines(self, *levels: str) -> list[str]:
-        """Lines of Home Assistant's log at these levels (e.g. "ERROR"), with their tracebacks."""
-        if not self.log_file.exists():
-            return []
+    def _log_text_lines(self) -> list[str]:
+        """Every line this server logged, over all its runs (see `start`)."""
+        lines: list[str] = []
+        for path in (self.earlier_log_file, self.log_file):
+            if path.exists():
+                lines += path.read_text(errors="replace").splitlines()
+        return lines
+
+    def log_mark(self) -> int:
+        """A mark of how far the log is now: `log_lines(..., since=mark)` gives what came later."""
+        return len(self._log_text_lines())
+
+    def log_lines(self, *levels: str, since: int = 0) -> list[str]:
+        """Lines of Home Assistant's log at these levels (e.g. "ERROR"), with their tracebacks.
+
+        `since`: only what was logged after that `log_mark`.
+        """
         wanted = tuple(f" {level} (" for level in levels)
         lines: list[str] = []
         keep = False
-        for line in self.log_file.read_text(errors="replace").splitlines():
+        for line in self._log_text_lines()[since:]:
             if line[:4].isdigit():  # a new record starts with its date
                 keep = any(marker in line for marker in wanted)
             if keep:

@@ -1,6 +1,7 @@
 // Sound both ways: the camera's microphone played with Web Audio, the browser's microphone sent as
 // 8 kHz mono s16le PCM. Both are plain classes so that the card only starts and stops them.
 
+import { errorText } from "./errors";
 import type { Hass, ListenEvent, TalkEvent, Unsubscribe } from "./types";
 
 export const CAMERA_RATE = 8000;
@@ -8,6 +9,9 @@ export const CAMERA_RATE = 8000;
 const PLAY_LEAD = 0.12;
 // A packet that would play later than this behind the clock is dropped: delay never builds up.
 const MAX_LEAD = 0.35;
+// No packet for this long while listening: subscribe again (a dropped WebSocket, a camera whose
+// sound ended and came back). The connection's own resubscription is not relied on alone.
+const LISTEN_STALL_MS = 3000;
 // Samples per captured block at 8 kHz: 64 ms.
 const CAPTURE_BLOCK = 512;
 
@@ -39,8 +43,12 @@ export class Listener {
   private context: AudioContext | null = null;
   private unsubscribe: Unsubscribe | null = null;
   private playAt = 0;
+  private lastEventAt = 0;
+  private watchdog = 0;
+  private resubscribing = false;
   skipped = 0;
   played = 0;
+  resubscribed = 0;
   // For the tests and the benchmark: the camera timestamp and the context time of the last packet.
   lastStamp = -1;
   lastLatency = 0;
@@ -48,7 +56,8 @@ export class Listener {
   constructor(
     private readonly hass: Hass,
     private readonly entityId: string,
-    private readonly onError: (message: string) => void,
+    // Public: a card that takes over a playing listener (see the card's handoff) tells its own.
+    public onError: (message: string) => void,
   ) {}
 
   get active(): boolean {
@@ -61,15 +70,51 @@ export class Listener {
     this.context = context;
     await context.resume();
     try {
-      this.unsubscribe = await this.hass.connection.subscribeMessage<ListenEvent>(
-        (event) => {
-          this.onEvent(event);
-        },
-        { type: "bseries_ipcam/listen", entity_id: this.entityId },
-      );
+      this.unsubscribe = await this.subscribe();
     } catch (err) {
       await this.stop();
       throw err;
+    }
+    this.lastEventAt = performance.now();
+    this.watchdog = window.setInterval(() => void this.checkStall(), LISTEN_STALL_MS / 3);
+  }
+
+  // A method, not a property: `stop` may run while `checkStall` awaits.
+  private stopped(): boolean {
+    return this.context === null;
+  }
+
+  private subscribe(): Promise<Unsubscribe> {
+    return this.hass.connection.subscribeMessage<ListenEvent>(
+      (event) => {
+        this.onEvent(event);
+      },
+      { type: "bseries_ipcam/listen", entity_id: this.entityId },
+    );
+  }
+
+  private async checkStall(): Promise<void> {
+    if (this.context === null || this.resubscribing) return;
+    if (performance.now() - this.lastEventAt < LISTEN_STALL_MS) return;
+    this.resubscribing = true;
+    try {
+      const old = this.unsubscribe;
+      this.unsubscribe = null;
+      await old?.().catch(() => undefined);
+      if (this.stopped()) return;
+      const unsubscribe = await this.subscribe();
+      if (this.stopped()) {
+        await unsubscribe().catch(() => undefined);
+        return;
+      }
+      this.unsubscribe = unsubscribe;
+      this.resubscribed += 1;
+      this.onError("");
+    } catch (err) {
+      this.onError(errorText(err));
+    } finally {
+      this.lastEventAt = performance.now();
+      this.resubscribing = false;
     }
   }
 
@@ -80,6 +125,7 @@ export class Listener {
       this.onError("");
       return;
     }
+    this.lastEventAt = performance.now();
     if (event.type === "start") return;
     const now = context.currentTime;
     if (this.playAt < now + PLAY_LEAD / 2) {
@@ -109,6 +155,7 @@ export class Listener {
     this.unsubscribe = null;
     this.context = null;
     this.playAt = 0;
+    window.clearInterval(this.watchdog);
     if (unsubscribe !== null) {
       try {
         await unsubscribe();

@@ -6,8 +6,9 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 
 import { Listener, Talker } from "./audio";
-import "./editor";
-import type { CameraInfo, CardConfig, Hass, HassEntityState, WsError } from "./types";
+import { errorText } from "./errors";
+import { BSeriesCameraCardEditor } from "./editor";
+import type { CameraInfo, CardConfig, Hass, HassEntityState } from "./types";
 
 const DOMAIN = "bseries_ipcam";
 export const CARD_TYPE = "bseries-camera-card";
@@ -34,12 +35,14 @@ const BADGES = ["motion", "sound", "input"] as const;
 const PATROL = ["off", "horizontal", "vertical", "both"] as const;
 const RECORD_SECONDS = 10;
 
-function errorText(err: unknown): string {
-  if (typeof err === "object" && err !== null && "message" in err) {
-    return String((err as WsError).message);
-  }
-  return String(err);
+// A playing Listen between a card leaving the page and its replacement arriving (see
+// `_handOffListener`); stopped if no card of that camera takes it within LISTEN_HANDOFF_MS.
+interface HandedListener {
+  abandon: () => void;
+  take: () => Listener;
 }
+const LISTEN_HANDOFF = new Map<string, HandedListener>();
+const LISTEN_HANDOFF_MS = 2000;
 
 export class BSeriesCameraCard extends LitElement {
   static override properties = {
@@ -73,6 +76,9 @@ export class BSeriesCameraCard extends LitElement {
   private _talker: Talker | null = null;
   private _moving: Promise<(() => Promise<void>) | null> | null = null;
   private _loaded = "";
+  private _loading = false;
+  // The camera's state when reading it last failed (see willUpdate).
+  private _failedWith = "";
 
   static getConfigElement(): HTMLElement {
     return document.createElement(`${CARD_TYPE}-editor`);
@@ -114,12 +120,52 @@ export class BSeriesCameraCard extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.hass?.connection.addEventListener("ready", this._onReconnect);
+    this._adoptListener();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.hass?.connection.removeEventListener("ready", this._onReconnect);
+    this._handOffListener();
     void this._stopAll();
+  }
+
+  // The dashboard may replace its card elements (it rebuilds its view when the WebSocket comes
+  // back): a playing Listen is handed to the new card of the same camera instead of stopping.
+  private _handOffListener(): void {
+    const listener = this._listener;
+    const entity = this._config?.entity;
+    if (listener === null || entity === undefined) return;
+    this._listener = null;
+    this._listening = false;
+    LISTEN_HANDOFF.get(entity)?.abandon();
+    const timer = window.setTimeout(() => {
+      LISTEN_HANDOFF.delete(entity);
+      void listener.stop();
+    }, LISTEN_HANDOFF_MS);
+    LISTEN_HANDOFF.set(entity, {
+      abandon: () => {
+        window.clearTimeout(timer);
+        void listener.stop();
+      },
+      take: () => {
+        window.clearTimeout(timer);
+        return listener;
+      },
+    });
+  }
+
+  private _adoptListener(): void {
+    const entity = this._config?.entity;
+    const handed = entity === undefined ? undefined : LISTEN_HANDOFF.get(entity);
+    if (entity === undefined || handed === undefined || this._listener !== null) return;
+    LISTEN_HANDOFF.delete(entity);
+    const listener = handed.take();
+    listener.onError = (message) => {
+      this._notice = message;
+    };
+    this._listener = listener;
+    this._listening = true;
   }
 
   private readonly _onReconnect = (): void => {
@@ -131,6 +177,11 @@ export class BSeriesCameraCard extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has("hass") && this.hass !== undefined && this._config !== undefined) {
       const key = this._config.entity;
+      // Reading the camera failed (e.g. the page came while Home Assistant was still setting
+      // it up, or it was offline at start): read it again once its state changes.
+      if (this._info === undefined && !this._loading && this._stateStamp() !== this._failedWith) {
+        this._loaded = "";
+      }
       if (this._loaded !== key) {
         this._loaded = key;
         void this._load();
@@ -138,22 +189,34 @@ export class BSeriesCameraCard extends LitElement {
     }
   }
 
+  private _stateStamp(): string {
+    const camera = this._camera;
+    return camera === undefined ? "" : `${camera.state} ${camera.last_changed}`;
+  }
+
   private async _load(): Promise<void> {
     const hass = this.hass;
     const config = this._config;
     if (hass === undefined || config === undefined) return;
-    await hass.loadBackendTranslation("selector", DOMAIN);
+    this._loading = true;
     try {
-      this._info = await hass.callWS<CameraInfo>({
-        type: `${DOMAIN}/camera_info`,
-        entity_id: config.entity,
-      });
-      this._error = "";
-    } catch (err) {
-      this._info = undefined;
-      this._error = errorText(err);
+      await hass.loadBackendTranslation("selector", DOMAIN);
+      const stamp = this._stateStamp();
+      try {
+        this._info = await hass.callWS<CameraInfo>({
+          type: `${DOMAIN}/camera_info`,
+          entity_id: config.entity,
+        });
+        this._error = "";
+      } catch (err) {
+        this._info = undefined;
+        this._error = errorText(err);
+        this._failedWith = stamp;
+      }
+      await this._ensureStream();
+    } finally {
+      this._loading = false;
     }
-    await this._ensureStream();
     this.requestUpdate();
   }
 
@@ -803,8 +866,33 @@ export class BSeriesCameraCard extends LitElement {
   `;
 }
 
-if (customElements.get(CARD_TYPE) === undefined) {
-  customElements.define(CARD_TYPE, BSeriesCameraCard);
+// Home Assistant's frontend puts a custom element registry of its own in place as it starts
+// (scoped custom element registries); what was defined in the browser's registry before that is
+// unknown to it, and the dashboard shows "Custom element doesn't exist" for the card for good.
+// This module is imported beside the frontend's own code and may run first: it defines its
+// elements in whatever registry is current, and again once the frontend has put its own in place
+// (it defines <home-assistant> there), if they are missing from it.
+const ELEMENTS: readonly (readonly [string, CustomElementConstructor])[] = [
+  [`${CARD_TYPE}-editor`, BSeriesCameraCardEditor],
+  [CARD_TYPE, BSeriesCameraCard],
+];
+const REGISTRY_WATCH_MS = 100;
+const REGISTRY_WATCH_LIMIT_MS = 120000;
+
+function defineElements(): boolean {
+  for (const [name, element] of ELEMENTS) {
+    if (customElements.get(name) === undefined) customElements.define(name, element);
+  }
+  return customElements.get("home-assistant") !== undefined;
+}
+
+if (!defineElements()) {
+  const started = Date.now();
+  const watch = window.setInterval(() => {
+    if (defineElements() || Date.now() - started > REGISTRY_WATCH_LIMIT_MS) {
+      window.clearInterval(watch);
+    }
+  }, REGISTRY_WATCH_MS);
 }
 window.customCards = window.customCards ?? [];
 if (!window.customCards.some((card) => card.type === CARD_TYPE)) {

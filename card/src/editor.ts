@@ -49,7 +49,3 @@ export class BSeriesCameraCardEditor extends LitElement {
     );
   };
 }
-
-if (customElements.get("bseries-camera-card-editor") === undefined) {
-  customElements.define("bseries-camera-card-editor", BSeriesCameraCardEditor);
-}

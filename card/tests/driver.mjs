@@ -1,9 +1,14 @@
-// A browser for the end-to-end tests (tests/e2e/test_card.py): Debian's chromium driven by
+// A browser for the end-to-end tests (tests/e2e/browser.py): Debian's chromium driven by
 // playwright-core, one JSON command per line on stdin, one JSON answer per line on stdout.
-// The Python test orchestrates Home Assistant, the simulator and the checks; this only acts in the
-// page. Chromium's fake microphone (a beep) and autoplay without a gesture are on.
+// The Python tests orchestrate Home Assistant, the simulator and the checks; this only acts in the
+// page. Chromium's fake microphone (a beep) and autoplay without a gesture are on. One Chromium
+// serves every command; "open" makes a fresh browser context (no cache, no storage) each time.
+// Each page notes when the dashboard created error cards (window.__e2eErrorCards: the frontend's
+// "Custom element doesn't exist" is one, even while it is still hidden) and when the card was
+// defined (window.__e2eCardDefined), in ms after navigation.
 //
-//   {"cmd": "open", "url": "...", "token": "...", "path": "/lovelace/0"}
+//   {"cmd": "open", "url": "...", "token": "...", "path": "/lovelace/0", "microphone": "denied"}
+//   {"cmd": "goto", "path": "/lovelace/0"}
 //   {"cmd": "view", "width": 390, "height": 844, "dark": true}
 //   {"cmd": "eval", "selector": "bseries-camera-card", "fn": "(el) => ..."}
 //   {"cmd": "click", "selector": "..."}          (playwright CSS, pierces shadow roots)
@@ -12,7 +17,7 @@
 //   {"cmd": "fill", "selector": "...", "text": "..."}
 //   {"cmd": "wait", "selector": "...", "wait_ms": 20000}
 //   {"cmd": "screenshot", "path": "...", "selector": "..."}
-//   {"cmd": "permissions", "grant": ["microphone"]} / {"cmd": "offline", "value": true}
+//   {"cmd": "offline", "value": true}  {"cmd": "reload"}  {"cmd": "console"}
 //   {"cmd": "close"}
 import { createInterface } from "node:readline";
 
@@ -32,17 +37,64 @@ const ARGS = [
 ];
 
 let browser = null;
+// For pages whose microphone is blocked: the fake UI flag would accept any request, even one
+// the user's stored choice refuses, so these get a Chromium without it.
+let strictBrowser = null;
 let context = null;
 let page = null;
+let base = "";
 const console_lines = [];
 
-async function open({ url, token, path, grant }) {
-  browser ??= await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ARGS,
+// The microphone's permission for pages of `origin` in the current context, as the user's
+// stored choice ("denied": as after "Block").
+async function setMicrophone(owner, origin, setting) {
+  const session = await context.newCDPSession(page);
+  const { targetInfo } = await session.send("Target.getTargetInfo");
+  await session.detach();
+  const root = await owner.newBrowserCDPSession();
+  await root.send("Browser.setPermission", {
+    permission: { name: "microphone" },
+    setting,
+    origin,
+    browserContextId: targetInfo.browserContextId,
   });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  if (grant !== false) await context.grantPermissions(["microphone"], { origin: url });
+  await root.detach();
+}
+
+async function launch(args) {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args });
+}
+
+async function open({ url, token, path, microphone }) {
+  const denied = microphone === "denied";
+  let owner;
+  if (denied) {
+    strictBrowser ??= await launch(ARGS.filter((arg) => arg !== "--use-fake-ui-for-media-stream"));
+    owner = strictBrowser;
+  } else {
+    browser ??= await launch(ARGS);
+    owner = browser;
+  }
+  await context?.close();
+  console_lines.splice(0);
+  base = url;
+  context = await owner.newContext({ viewport: { width: 1280, height: 900 } });
+  if (!denied) await context.grantPermissions(["microphone"], { origin: url });
+  await context.addInitScript(() => {
+    // When (ms after navigation) the dashboard made error cards and the card was defined.
+    window.__e2eErrorCards = [];
+    window.__e2eCardDefined = null;
+    const create = Document.prototype.createElement;
+    Document.prototype.createElement = function (name, ...rest) {
+      if (String(name).toLowerCase() === "hui-error-card") {
+        window.__e2eErrorCards.push(Math.round(performance.now()));
+      }
+      return create.call(this, name, ...rest);
+    };
+    customElements.whenDefined("bseries-camera-card").then(() => {
+      window.__e2eCardDefined = Math.round(performance.now());
+    });
+  });
   // The frontend's stored login: a long-lived token needs no login form and never expires here.
   await context.addInitScript(
     ({ hassUrl, accessToken }) => {
@@ -62,12 +114,15 @@ async function open({ url, token, path, grant }) {
     { hassUrl: url, accessToken: token },
   );
   page = await context.newPage();
+  // A cold frontend on two busy cores can take longer than playwright's default 30 s.
+  page.setDefaultNavigationTimeout(90000);
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") {
       console_lines.push(`${message.type()}: ${message.text()}`);
     }
   });
   page.on("pageerror", (error) => console_lines.push(`pageerror: ${error.message}`));
+  if (denied) await setMicrophone(owner, url, "denied");
   await page.goto(`${url}${path}`);
   return {};
 }
@@ -76,6 +131,9 @@ async function run(command) {
   switch (command.cmd) {
     case "open":
       return open(command);
+    case "goto":
+      await page.goto(`${base}${command.path}`);
+      return {};
     case "view":
       await page.setViewportSize({ width: command.width, height: command.height });
       await page.emulateMedia({ colorScheme: command.dark ? "dark" : "light" });
@@ -132,7 +190,9 @@ async function run(command) {
       return { lines: console_lines.splice(0) };
     case "close":
       await browser?.close();
+      await strictBrowser?.close();
       browser = null;
+      strictBrowser = null;
       return {};
     default:
       throw new Error(`unknown command ${command.cmd}`);
@@ -151,3 +211,4 @@ for await (const line of lines) {
   process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
 await browser?.close();
+await strictBrowser?.close();

@@ -173,3 +173,28 @@ def test_benchmark_configurations_keep_the_search_on_loopback(
     (tmp_path / "configuration.yaml").write_text(configuration)
     HassProcess(tmp_path, 8999).prepare()  # refuses a configuration that may broadcast
     assert "\nbseries_ipcam:\n  discovery_addresses:\n    - 127.0.0.1:" in configuration
+
+
+def test_log_lines_span_restarts_and_marks(tmp_path: Path, socket_enabled: None) -> None:
+    """Home Assistant rolls its log over at each start: `log_lines` still sees every run."""
+    hass = HassProcess(tmp_path / "config", free_port())
+    # A stand-in for Home Assistant that logs one record as it does and ends.
+    hass.args = [
+        sys.executable,
+        "-c",
+        "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')",
+        str(hass.log_file),
+    ]
+    hass.earlier_log_file.parent.mkdir(parents=True)
+    hass.earlier_log_file.write_text("2026-01-01 00:00:00.000 ERROR (x) another server's\n")
+    for run in ("first", "second"):
+        hass.args[4:] = [f"2026-01-01 00:00:00.000 WARNING (MainThread) [t] {run} run"]
+        if run == "second":
+            mark = hass.log_mark()
+        hass.start()
+        assert hass.process is not None
+        assert hass.process.wait(30) == 0
+        hass.stop()
+    lines = hass.log_lines("WARNING", "ERROR")
+    assert [line.rsplit(" ", 2)[1] for line in lines] == ["first", "second"]
+    assert [line.rsplit(" ", 2)[1] for line in hass.log_lines("WARNING", since=mark)] == ["second"]

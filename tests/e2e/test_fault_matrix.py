@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 
     from .conftest import Entities, Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(600),
+    pytest.mark.usefixtures("module_log_mark"),
+]
 
 CYCLES: Final = 50
 REASON_MARK: Final = b"bseries_ipcam reason"  # reason_frame.REASON_COMMENT
@@ -136,7 +140,7 @@ async def _wait_state_since(
 
 
 def _stall_lines(stack: Stack) -> list[float]:
-    matches = (STALL_LINE.search(line) for line in stack.hass.log_lines("INFO"))
+    matches = (STALL_LINE.search(line) for line in stack.log_lines("INFO"))
     return [float(match[1]) for match in matches if match]
 
 
@@ -274,7 +278,11 @@ async def _issues(api: HassApi) -> list[dict[str, Any]]:
 
 
 async def test_refused_video_start_is_told_and_raises_a_repair_issue(
-    api: HassApi, stack: Stack, entities: Entities, sim_client: SimulatorClient
+    api: HassApi,
+    stack: Stack,
+    entities: Entities,
+    sim_client: SimulatorClient,
+    module_log_mark: int,
 ) -> None:
     """Too many connections: stills fail, live views tell why, one warning, a repair issue."""
     restream = await _enable_restream(api)
@@ -301,7 +309,11 @@ async def test_refused_video_start_is_told_and_raises_a_repair_issue(
         nvr = Viewer(api, "", url=restream.mjpeg, headers=restream.headers, boundary=b"--ipcamera")
         nvr.start()
         nvr_shown = await nvr.reason_after(time.time(), within=30)
-        warnings = [line for line in stack.hass.log_lines("WARNING") if "refuses video" in line]
+        warnings = [
+            line
+            for line in stack.log_lines("WARNING", since=module_log_mark)
+            if "refuses video" in line
+        ]
         assert len(warnings) == 1, warnings
         assert "too many connections" in warnings[0]
 
@@ -454,14 +466,14 @@ async def test_drop_restore_cycles_leave_no_file_descriptors(
     assert fds_after == fds_before
 
 
-async def test_only_the_expected_warnings_in_the_log(stack: Stack) -> None:
+async def test_only_the_expected_warnings_in_the_log(stack: Stack, module_log_mark: int) -> None:
     """No error; the integration warned only about what the rows above caused."""
-    errors = stack.hass.log_lines("ERROR", "CRITICAL")
+    errors = stack.log_lines("ERROR", "CRITICAL", since=module_log_mark)
     assert not errors, "\n".join(errors)
     expected = ("Lost the connection", "refuses video")
     unexpected = [
         line
-        for line in stack.hass.log_lines("WARNING")
+        for line in stack.log_lines("WARNING", since=module_log_mark)
         if "custom_components.bseries_ipcam" in line and not any(e in line for e in expected)
     ]
     assert not unexpected, "\n".join(unexpected)

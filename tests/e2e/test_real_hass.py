@@ -1,7 +1,8 @@
 """The integration in a real Home Assistant, driven only through its HTTP and WebSocket APIs.
 
-The tests share one Home Assistant and one simulator (see conftest.py) and run in this order;
-each also works alone (the `entities` fixture adds the camera when it is missing).
+The tests share one Home Assistant and one simulator (see conftest.py) and run in this order,
+first of the end-to-end modules; each also works alone (the `entities` fixture adds the camera
+when it is missing).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import io
 import json
 import shutil
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from PIL import Image
 import pytest
@@ -19,17 +20,31 @@ import pytest
 from bseries_sim import SimulatorConfig
 from devtools.hass_server import HassApiError
 
-from .conftest import CAMERA_ID, DOMAIN, TONE_NAME, TONE_SECONDS, add_camera
+from .conftest import (
+    CAMERA_ID,
+    DOMAIN,
+    FFMPEG,
+    TONE_NAME,
+    TONE_SECONDS,
+    add_camera,
+    set_h264_stream,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from devtools.hass_server import HassApi
     from devtools.simulator import SimulatorClient
 
     from .conftest import Entities, Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(600),
+    pytest.mark.usefixtures("module_log_mark"),
+]
 
-FFMPEG: Final = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"  # scripts/setup installs it
+FFPROBE: Final = shutil.which("ffprobe") or "/usr/bin/ffprobe"
 STREAM_FRAMES: Final = 30
 # Integrations that would reach beyond this machine (discovery, go2rtc, cloud, onboarding's
 # radio and weather): none may be loaded.
@@ -274,15 +289,7 @@ async def test_record_action_writes_a_clip(api: HassApi, entities: Entities, sta
     clip = answer["service_response"][entities.camera]
     assert clip["path"] == str(path)
     assert clip["duration"] == 3.0
-    process = await asyncio.create_subprocess_exec(
-        shutil.which("ffprobe") or "/usr/bin/ffprobe",
-        *("-v", "error", "-count_frames", "-print_format", "json"),
-        *("-show_streams", "-show_format", str(path)),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    assert process.returncode == 0
-    info = json.loads(out)
+    info = await _ffprobe(path)
     codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
     assert codecs == {"video": "h264", "audio": "aac"}
     assert abs(float(info["format"]["duration"]) - 3.0) <= 0.5
@@ -291,59 +298,71 @@ async def test_record_action_writes_a_clip(api: HassApi, entities: Entities, sta
     assert abs(clip["frames"] - 45) <= 4  # the simulator's 15 fps
 
 
-async def _set_h264_stream(api: HassApi, on: bool) -> None:
-    """Turn the camera's h264_stream option on or off through the options flow's REST API."""
-    entry = (await api.config_entries(DOMAIN))[0]
-    flow = await api.request(
-        "POST", "/api/config/config_entries/options/flow", json_data={"handler": entry["entry_id"]}
+async def _ffprobe(path: Path) -> dict[str, Any]:
+    """ffprobe's findings about a media file (streams with counted frames, format)."""
+    process = await asyncio.create_subprocess_exec(
+        FFPROBE,
+        *("-v", "error", "-count_frames", "-print_format", "json"),
+        *("-show_streams", "-show_format", str(path)),
+        stdout=asyncio.subprocess.PIPE,
     )
-    options = {"pan_tilt": True, "preroll_seconds": 0, "restream": False, "h264_stream": on}
-    result = await api.request(
-        "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", json_data=options
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    info: dict[str, Any] = json.loads(out)
+    return info
+
+
+async def _camera_record(api: HassApi, camera: str, path: Path, duration: float) -> None:
+    """Home Assistant's own camera.record; returns once the clip is written."""
+    started = time.monotonic()
+    await api.call_service(
+        "camera", "record", {"entity_id": camera, "filename": str(path), "duration": duration}
     )
-    assert result["type"] == "create_entry", result
+    # HA's recorder writes the file once the clip is complete.
+    while not await asyncio.to_thread(path.exists):
+        assert time.monotonic() - started < 90, "no clip from camera.record"
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1)
+
+
+async def test_camera_record_reads_the_default_stream_source(
+    api: HassApi, entities: Entities, stack: Stack
+) -> None:
+    """Option off: HA's own `stream` reads the default source (the camera's MJPEG, nothing
+    encoded) and camera.record writes it as an MP4 of MJPEG frames, without the STREAM feature.
+    """
+    state = await api.get_state(entities.camera)
+    assert state is not None
+    assert not state["attributes"]["supported_features"] & 2  # no CameraEntityFeature.STREAM
+    path = stack.hass.media_dir / "e2e-camera-record-mjpeg.mp4"
+    await _camera_record(api, entities.camera, path, 3)
+    info = await _ffprobe(path)
+    # `stream` keeps AAC or MP3 sound only: the source's PCM is left out.
+    (video,) = info["streams"]
+    assert video["codec_type"] == "video"
+    assert video["codec_name"] == "mjpeg"
+    assert (video["width"], video["height"]) == (640, 480)
+    # HA's recorder keeps whole segments (about 2 s each with every frame a key frame) from the
+    # first one on: the asked 3 s and up to a segment more.
+    duration = float(info["format"]["duration"])
+    assert 2.5 <= duration <= 6.0, duration
+    assert abs(int(video["nb_read_frames"]) - 15 * duration) <= 8  # the simulator's 15 fps
 
 
 async def test_h264_stream_option_lets_camera_record_work(
     api: HassApi, entities: Entities, stack: Stack
 ) -> None:
     """With h264_stream on: the STREAM feature, and HA's own camera.record writes H.264 + AAC."""
-    await _set_h264_stream(api, on=True)
+    await set_h264_stream(api, entities, on=True)  # waits for the STREAM feature
     try:
-        await api.wait_for_state(
-            entities.camera,
-            lambda state: state not in {None, "unavailable"},
-            within=30,
-        )
-        state = await api.get_state(entities.camera)
-        assert state is not None
-        assert state["attributes"]["supported_features"] & 2  # CameraEntityFeature.STREAM
         path = stack.hass.media_dir / "e2e-camera-record.mp4"
-        started = time.monotonic()
-        await api.call_service(
-            "camera", "record", {"entity_id": entities.camera, "filename": str(path), "duration": 5}
-        )
-        # HA's recorder writes the file once the clip is complete.
-        while not path.exists():
-            assert time.monotonic() - started < 90, "no clip from camera.record"
-            await asyncio.sleep(0.5)
-        await asyncio.sleep(1)
-        process = await asyncio.create_subprocess_exec(
-            shutil.which("ffprobe") or "/usr/bin/ffprobe",
-            *("-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(path)),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await process.communicate()
-        assert process.returncode == 0
-        info = json.loads(out)
+        await _camera_record(api, entities.camera, path, 5)
+        info = await _ffprobe(path)
         codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
         assert codecs == {"video": "h264", "audio": "aac"}
         assert abs(float(info["format"]["duration"]) - 5.0) <= 1.5
     finally:
-        await _set_h264_stream(api, on=False)
-        await api.wait_for_state(
-            entities.camera, lambda state: state not in {None, "unavailable"}, within=30
-        )
+        await set_h264_stream(api, entities, on=False)
 
 
 async def test_camera_restart_recovers_without_any_action(
@@ -371,7 +390,7 @@ async def test_camera_restart_recovers_without_any_action(
 
 
 async def test_restart_button_restarts_the_camera_and_everything_comes_back(
-    api: HassApi, stack: Stack, entities: Entities
+    api: HassApi, stack: Stack, entities: Entities, module_log_mark: int
 ) -> None:
     """The restart button: the camera goes away and comes back; logged once each way, at info."""
     restart = (await api.entity_ids(DOMAIN))[f"{CAMERA_ID}_restart"]
@@ -380,17 +399,23 @@ async def test_restart_button_restarts_the_camera_and_everything_comes_back(
     await api.wait_for_state(entities.connectivity, "on", within=60)
     await api.wait_for_state(entities.camera, lambda state: state not in {None, "unavailable"})
     await api.wait_for_state(restart, lambda state: state not in {None, "unavailable"})
-    going = [line for line in stack.hass.log_lines("INFO") if "restarting as asked" in line]
+    going = [
+        line
+        for line in stack.log_lines("INFO", since=module_log_mark)
+        if "restarting as asked" in line
+    ]
     assert len(going) == 1, going
 
 
-async def test_nothing_went_wrong_in_the_log(api: HassApi, stack: Stack) -> None:
+async def test_nothing_went_wrong_in_the_log(
+    api: HassApi, stack: Stack, module_log_mark: int
+) -> None:
     """No error in Home Assistant's log, and no warning from the integration but the lost camera."""
-    errors = stack.hass.log_lines("ERROR", "CRITICAL")
+    errors = stack.log_lines("ERROR", "CRITICAL", since=module_log_mark)
     assert not errors, "\n".join(errors)
     warnings = [
         line
-        for line in stack.hass.log_lines("WARNING")
+        for line in stack.log_lines("WARNING", since=module_log_mark)
         if "custom_components.bseries_ipcam" in line and "Lost the connection" not in line
     ]
     assert not warnings, "\n".join(warnings)

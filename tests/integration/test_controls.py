@@ -35,6 +35,7 @@ from bseries_sim import SimulatorConfig, SimUser
 from bseries_sim.config import DEFAULT_PASSWORD, DEFAULT_USER
 from bseries_sim.params import secret_values
 from bseries_sim.personas import PERSONAS
+from custom_components.bseries_ipcam import coordinator as coordinator_module
 from custom_components.bseries_ipcam.const import (
     CONF_H264_STREAM,
     CONF_KEEP_CLOCK,
@@ -422,8 +423,13 @@ async def test_changes_from_ha_reach_the_camera_by_its_path(
 
 
 async def test_entities_follow_the_session(
-    hass: HomeAssistant, simulator: CameraSimulator, loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A short grace: the entities' following is the point here (test_init checks the grace itself).
+    monkeypatch.setattr(coordinator_module, "AVAILABILITY_GRACE", 0.2)
     keys = (("number", "brightness"), ("switch", "flip"), ("button", "ptz_left"))
     simulator.stall()
     simulator.drop_all()

@@ -241,3 +241,23 @@ async def test_presets_by_name(
     assert deleted["result"]["presets"] == []
     unknown = await preset(name="Front door")
     assert unknown["error"]["translation_key"] == "preset_unknown"
+
+
+async def test_listen_resubscribed_after_a_dropped_connection_keeps_playing(
+    hass: HomeAssistant,
+    hass_ws_client: Any,
+    simulator: CameraSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The card's connection drops and its library subscribes again at once: sound goes on."""
+    client = await hass_ws_client(hass)
+    sub, _ = await _subscribe(client, "listen")
+    assert "pcm" in (await _receive(client, sub))["event"]
+    # The server may see the new subscription before it has ended the old one.
+    again = await hass_ws_client(hass)
+    sub, start = await _subscribe(again, "listen")
+    assert start["type"] == "start"
+    await client.close()
+    for _ in range(50):  # 2 s of packets on the new connection
+        event = (await _receive(again, sub))["event"]
+        assert "pcm" in event, event

@@ -197,7 +197,9 @@ async def test_snapshot_fails_when_av_drops(sim: CameraSimulator) -> None:
 
 
 async def test_snapshot_times_out_on_stalled_video(sim: CameraSimulator) -> None:
-    async with _camera(sim) as camera:
+    # The stalled camera never answers the video start: the client's timeout (10 s by default)
+    # is what ends the wait, so a short one proves the same.
+    async with _camera(sim, timeout=2.0) as camera:
         sim.stall()
         with pytest.raises(CameraTimeoutError):
             await camera.snapshot(wait=0.3)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from homeassistant.core import Event, HomeAssistant
 
     from ..data import BSeriesConfigEntry
+    from .encoder import H264Encoder
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ TOKEN_PARAMETER: Final = "auth"  # noqa: S105 - the parameter's name, not a secr
 KINDS: Final = ("mkv", "ts")
 # Streams end when the server stops; their handlers then return at once.
 SHUTDOWN_WAIT: Final = 5.0
+# How long `stream_source()` waits for the encoder's first packets: under HA's own 10 s limit
+# (CAMERA_STREAM_SOURCE_TIMEOUT); ffmpeg that fails does so within a second or two.
+ENCODER_CHECK: Final = 8.0
+CHECK_INTERVAL: Final = 0.1
 
 STREAM_SOURCE_SERVER: Final[HassKey[StreamSourceServer]] = HassKey(f"{DOMAIN}_stream_source")
 
@@ -163,12 +168,44 @@ def stream_source_server(hass: HomeAssistant) -> StreamSourceServer:
     return server
 
 
-async def async_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> str:
+async def async_encoder_works(encoder: H264Encoder, wait: float = ENCODER_CHECK) -> bool:
+    """Whether the camera's encoder gives its stream now.
+
+    It starts for this, then lingers for the reader that follows. False when a start fails, or
+    when it is failing and does not recover within `wait` seconds; a start that is only slow
+    counts as working.
+    """
+    if encoder.running:
+        return True
+    loop = asyncio.get_running_loop()
+    failures = encoder.restarts
+    packets = asyncio.Event()
+    close = encoder.open_reader(lambda data: packets.set() if data is not None else None)
+    try:
+        deadline = loop.time() + wait
+        while not packets.is_set() and encoder.restarts == failures:
+            if loop.time() >= deadline:
+                return encoder.last_error is None
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CHECK_INTERVAL):
+                    await packets.wait()
+        return packets.is_set()
+    finally:
+        close()
+
+
+async def async_stream_source(hass: HomeAssistant, entry: BSeriesConfigEntry) -> str | None:
     """The URL `Camera.stream_source()` gives for `entry`'s camera.
 
     Its H.264 stream with the `h264_stream` option, else its MJPEG (and sound) as they are.
+    None while the encoder fails (ffmpeg missing or crashing: its log line and repair issue say
+    so): HA's `stream` would wait for packets that never come, the frontend's player with it;
+    without a stream the dialog shows the camera's MJPEG at once.
     """
-    kind = "ts" if entry.runtime_data.encoder is not None else "mkv"
+    encoder = entry.runtime_data.encoder
+    if encoder is not None and not await async_encoder_works(encoder):
+        return None
+    kind = "ts" if encoder is not None else "mkv"
     return await stream_source_server(hass).async_url(entry.entry_id, kind)
 
 
