@@ -599,14 +599,14 @@ class _Run:
     async def _read_pipe(self, fd: int) -> asyncio.StreamReader:
         """A reader of the pipe's end `fd` (closed with the run)."""
         reader = asyncio.StreamReader(limit=READ_SIZE)
+        # An fd, not a file on disk: nothing blocks; the file, then its transport, closes it.
+        pipe = os.fdopen(fd, "rb", buffering=0)
         try:
-            # An fd, not a file on disk: nothing blocks; the transport owns and closes it.
-            pipe = os.fdopen(fd, "rb", buffering=0)
             transport, _ = await self.loop.connect_read_pipe(
                 lambda: asyncio.StreamReaderProtocol(reader), pipe
             )
         except BaseException:
-            os.close(fd)
+            pipe.close()
             raise
         self.undo.append(transport.close)
         return reader
