@@ -14,7 +14,7 @@ import pytest
 
 from bseries_sim import CameraSimulator, SimulatorConfig, SimUser
 from custom_components.bseries_ipcam.media import encoder as encoder_module
-from custom_components.bseries_ipcam.media.audio_feed import AudioFeed
+from custom_components.bseries_ipcam.media.audio_feed import AudioChunk, AudioFeed
 from custom_components.bseries_ipcam.media.encoder import (
     EncoderChoice,
     H264Encoder,
@@ -22,6 +22,14 @@ from custom_components.bseries_ipcam.media.encoder import (
     probe_encoder,
 )
 from custom_components.bseries_ipcam.media.feed import VideoFeed
+from custom_components.bseries_ipcam.media.mpegts import (
+    CLOCK_HZ,
+    PACKET,
+    STREAM_TYPE_AAC,
+    pes_start,
+    pts_after,
+    with_stream,
+)
 from custom_components.bseries_ipcam.protocol import CameraClient
 
 if TYPE_CHECKING:
@@ -140,6 +148,71 @@ async def test_readers_share_one_encoder_that_stops_after_the_last(
     assert encoder.readers == 0
     assert encoder.diagnostics()["starts"] == 1
     await encoder.close()
+
+
+async def test_picture_and_sound_keep_their_times_in_the_joined_stream(
+    feeds: tuple[VideoFeed, AudioFeed], tmp_path: Path
+) -> None:
+    """The two outputs joined: one PMT naming both, and the sound at its own time.
+
+    The first AAC packet (ffmpeg starts it 1024 samples, 64 ms, before the sound) must start at
+    a chunk's time on the picture's clock: an output shifting its times would be off by 64 ms.
+    """
+    assert FFMPEG is not None
+    video, audio = feeds
+    chunks: set[int] = set()
+    raw = bytearray()
+
+    def chunk_came(chunk: AudioChunk | None) -> None:
+        if chunk is not None:
+            chunks.add(chunk.timestamp)
+
+    def packets_came(data: bytes | None) -> None:
+        if data is not None:
+            raw.extend(data)
+
+    stop_listening = audio.subscribe(chunk_came)
+    encoder = H264Encoder(FFMPEG, video, audio, idle_timeout=0.2)
+    stop_raw = encoder.subscribe(packets_came)
+    origin: int | None = None
+    first: dict[bool, int] = {}
+
+    def both_started() -> bool:
+        nonlocal origin
+        origin = encoder.stream_origin
+        for offset in range(0, len(raw) - len(raw) % PACKET, PACKET):
+            if (
+                start := pes_start(bytes(raw[offset : offset + PACKET]))
+            ) is not None and start.pts is not None:
+                first.setdefault(start.video, start.pts)
+        return len(first) == 2
+
+    await _until(both_started)
+    stop_raw()
+    stop_listening()
+    await encoder.close()
+    assert origin is not None
+    priming = 1024 * CLOCK_HZ // encoder_module.AAC_RATE
+    ticks = pts_after(first[False] + priming, first[True]) / 900
+    assert min(abs(origin + ticks - chunk) for chunk in chunks) < 0.5
+    streams = _streams(await _probe(bytes(raw), tmp_path, "joined.ts"))
+    assert streams["audio"]["codec_name"] == "aac"
+    assert streams["video"]["codec_name"] == "h264"
+
+
+def test_a_program_map_gets_one_more_stream() -> None:
+    """The PMT joined as one muxer writes it for both streams (ffmpeg's own, byte for byte)."""
+    video_only = bytes.fromhex("475000100002b0120001c10000e100f0001be100f00015bd4d56").ljust(
+        PACKET, b"\xff"
+    )
+    both = bytes.fromhex("475000100002b0170001c10000e100f0001be100f0000fe101f0002f44b99b").ljust(
+        PACKET, b"\xff"
+    )
+    assert with_stream(video_only, STREAM_TYPE_AAC, encoder_module.AUDIO_PID) == both
+    with pytest.raises(ValueError, match="section"):
+        with_stream(video_only[:100], STREAM_TYPE_AAC, 0x101)
+    with pytest.raises(ValueError, match="program map"):
+        with_stream(b"\x47\x40\x00\x10\x00\x00" + video_only[6:], STREAM_TYPE_AAC, 0x101)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,13 @@ into H.264 + AAC (16 kHz mono) in MPEG-TS, whatever the number of readers:
 - the encoder is chosen once per ffmpeg binary (`probe_encoder`): a working hardware H.264 encoder
   (VAAPI, QSV, V4L2 M2M) or libx264; a hardware encoder that fails later falls back to libx264.
 
+Picture and sound leave ffmpeg by two outputs, each an MPEG-TS of its own, joined here packet by
+packet under one program map (`mpegts.with_stream`): one muxer for both would hold every picture
+until the sound has reached its time (it interleaves by time, and AAC comes in 64 ms frames a
+frame behind), which added a frame interval or more to every picture's latency. Each output
+keeps its true times (`-avoid_negative_ts disabled`), so the two stay in sync as one muxer keeps
+them; a packet of sound simply leaves a little after the pictures of its time.
+
 Frames go to ffmpeg as the restream's Matroska (`matroska.MatroskaWriter`) at the times the feeds'
 timeline gave them (the camera's clock while it keeps time, arrival times once it stands still or
 jumps: timeline.py). HA-free: the binary's path is given.
@@ -40,7 +47,7 @@ from ..protocol import BSeriesError
 from .audio_feed import SAMPLE_RATE
 from .feed import VideoFeed
 from .matroska import MatroskaWriter, jpeg_size
-from .mpegts import PACKET, pes_start, pid
+from .mpegts import PACKET, STREAM_TYPE_AAC, pes_start, pid, with_stream
 from .on_demand import OnDemandStream
 from .timeline import ticks_after
 
@@ -69,10 +76,11 @@ MAX_BACKLOG: Final = 8 * 1024 * 1024
 # decoder has) for a third of the encoding of 48 kHz.
 AAC_RATE: Final = 16000
 AAC_BITRATE: Final = "32k"
-# ffmpeg holds a packet back until the other track has reached its time (AAC trails the picture
-# by a frame or two); beyond this much it sends it anyway. It bounds the picture's added latency.
-MAX_INTERLEAVE_DELTA_US: Final = 50_000
 PMT_PID: Final = 0x1000
+# The sound's output: its PES on AUDIO_PID (the picture's is ffmpeg's first, 0x100), its own PAT
+# and PMT (on AUDIO_PMT_PID) dropped.
+AUDIO_PID: Final = 0x101
+AUDIO_PMT_PID: Final = 0x1001
 STDERR_KEEP: Final = 2048
 # Hardware encoders after this many failures in a row give way to libx264.
 HARDWARE_FAILURES: Final = 2
@@ -167,8 +175,11 @@ async def probe_encoder(
     return choice
 
 
-def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
-    """The arguments of ffmpeg: the restream's Matroska on stdin to H.264 (+ AAC) in MPEG-TS on stdout."""
+def encoder_args(choice: EncoderChoice, *, audio_fd: int | None) -> list[str]:
+    """The arguments of ffmpeg: the restream's Matroska on stdin to H.264 in MPEG-TS on stdout.
+
+    With `audio_fd`, the sound too: as AAC in an MPEG-TS of its own on that file descriptor.
+    """
     args = [
         *("-nostdin", "-hide_banner", "-loglevel", "error", *choice.input_args),
         # The header gives the tracks; one frame is enough to learn the picture's format.
@@ -185,12 +196,19 @@ def encoder_args(choice: EncoderChoice, *, audio: bool) -> list[str]:
         args += ["-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
     # A key frame every second of stream time, whatever the frame rate.
     args += ["-force_key_frames", "expr:gte(t,n_forced)"]
-    if audio:
-        args += ["-map", "0:a:0", "-c:a", "aac", "-ar", str(AAC_RATE), "-b:a", AAC_BITRATE]
     args += [
-        *("-max_interleave_delta", str(MAX_INTERLEAVE_DELTA_US), "-flush_packets", "1"),
+        *("-avoid_negative_ts", "disabled", "-flush_packets", "1"),
         *("-f", "mpegts", "-mpegts_pmt_start_pid", str(PMT_PID), "pipe:1"),
     ]
+    if audio_fd is not None:
+        # A second output (see the module's docstring), each AAC frame a PES of its own: by
+        # default the muxer gathers up to 350 ms of sound before it writes any.
+        args += [
+            *("-map", "0:a:0", "-c:a", "aac", "-ar", str(AAC_RATE), "-b:a", AAC_BITRATE),
+            *("-avoid_negative_ts", "disabled", "-flush_packets", "1", "-pes_payload_size", "0"),
+            *("-f", "mpegts", "-mpegts_start_pid", str(AUDIO_PID)),
+            *("-mpegts_pmt_start_pid", str(AUDIO_PMT_PID), f"pipe:{audio_fd}"),
+        ]
     return args
 
 
@@ -479,6 +497,10 @@ class H264Encoder(OnDemandStream[bytes, VideoFeed]):
             self._listeners()
 
 
+# A TS packet starting a section on the PMT's PID.
+_PMT_START: Final = bytes((0x47, 0x40 | PMT_PID >> 8, PMT_PID & 0xFF))
+
+
 class _Run:
     """One ffmpeg process: frames and sound in, TS packets out, until it ends or is stopped."""
 
@@ -493,15 +515,20 @@ class _Run:
         self.size = (0, 0)
         self.clock: StreamClock | None = None
         self.mkv: MatroskaWriter | None = None
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.backlog = 0
+        # ffmpeg's stdin once it runs; what comes before waits in `pending`.
+        self.stdin: asyncio.StreamWriter | None = None
+        self.pending: list[bytes] = []
         self.dropped = 0
         self.last_frame_at = self.loop.time()
         self.stderr_tail = bytearray()
         self.undo: list[Callable[[], None]] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.reading: asyncio.Task[None] | None = None
+        self.last_words: asyncio.Task[None] | None = None
         self.first_output = asyncio.Event()
         self.stopped = False
+        # The picture's PMT packets (they differ only in their continuity counter) joined.
+        self.pmts: dict[bytes, bytes] = {}
 
     async def start(self) -> None:
         """Hold the feeds, start ffmpeg; returns once it gave its first packets."""
@@ -519,26 +546,35 @@ class _Run:
         # The header first: frames that come while ffmpeg starts queue behind it.
         self._put(self.mkv.header())
         self._put(self.mkv.video(0, first.jpeg))
-        self.process = process = await asyncio.create_subprocess_exec(
-            self.encoder.binary,
-            *encoder_args(self.choice, audio=self.audio is not None),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        sound: asyncio.StreamReader | None = None
+        if self.audio is not None:
+            readable, writable = os.pipe()
+            try:
+                sound = await self._read_pipe(readable)
+            except BaseException:
+                os.close(writable)
+                raise
+            try:
+                self.process = await self._spawn(writable)
+            finally:
+                os.close(writable)  # ffmpeg has its own copy
+        else:
+            self.process = await self._spawn(None)
+        process = self.process
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
+        self.stdin = process.stdin
+        process.stdin.write(b"".join(self.pending))
+        self.pending.clear()
         if self.audio is not None:
             with contextlib.suppress(BSeriesIntegrationError):
                 self.undo.append(self.audio.subscribe(self.on_chunk))
-        writing = asyncio.create_task(self._write(process.stdin))
-        reading = asyncio.create_task(self._read(process.stdout))
-        self.tasks = [
-            writing,
-            reading,
-            asyncio.create_task(read_tail(process.stderr, self.stderr_tail)),
-        ]
+        self.reading = reading = asyncio.create_task(self._read(process.stdout))
+        self.last_words = asyncio.create_task(read_tail(process.stderr, self.stderr_tail))
+        self.tasks = [reading, self.last_words]
+        if sound is not None:
+            self.tasks.append(asyncio.create_task(self._read_sound(sound)))
         output = asyncio.create_task(self.first_output.wait())
         try:
             await asyncio.wait(
@@ -550,12 +586,42 @@ class _Run:
             raise EncoderError(await self._last_words())
         self.tasks.append(asyncio.create_task(self._watch()))
 
+    async def _spawn(self, audio_fd: int | None) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            self.encoder.binary,
+            *encoder_args(self.choice, audio_fd=audio_fd),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            pass_fds=() if audio_fd is None else (audio_fd,),
+        )
+
+    async def _read_pipe(self, fd: int) -> asyncio.StreamReader:
+        """A reader of the pipe's end `fd` (closed with the run)."""
+        reader = asyncio.StreamReader(limit=READ_SIZE)
+        # An fd, not a file on disk: nothing blocks; the file, then its transport, closes it.
+        pipe = os.fdopen(fd, "rb", buffering=0)
+        try:
+            transport, _ = await self.loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), pipe
+            )
+        except BaseException:
+            pipe.close()
+            raise
+        self.undo.append(transport.close)
+        return reader
+
     def _put(self, data: bytes) -> None:
-        if self.backlog + len(data) > MAX_BACKLOG:
+        """Straight into the pipe's transport (one write, no task to wake per block)."""
+        stdin = self.stdin
+        if stdin is None:
+            self.pending.append(data)
+        elif stdin.transport.is_closing():
+            return  # ffmpeg is gone: the watch ends the run
+        elif stdin.transport.get_write_buffer_size() + len(data) > MAX_BACKLOG:
             self.dropped += 1
-            return
-        self.backlog += len(data)
-        self.queue.put_nowait(data)
+        else:
+            stdin.write(data)
 
     def on_frame(self, frame: FeedFrame | None) -> None:
         if self.stopped or self.mkv is None or self.clock is None:
@@ -588,12 +654,13 @@ class _Run:
 
     async def _watch(self) -> None:
         """End the run when ffmpeg stops, or the camera sends nothing for a long time."""
-        writing, reading = self.tasks[0], self.tasks[1]
+        reading = self.reading
+        assert reading is not None
         while not self.stopped:
-            await asyncio.wait((writing, reading), timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((reading,), timeout=1.0)
             if self._stopping():
                 return
-            if writing.done() or reading.done():
+            if reading.done():
                 self._end(EncoderError(await self._last_words()))
                 return
             if self.loop.time() - self.last_frame_at > FRAME_STALL:
@@ -607,20 +674,14 @@ class _Run:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2.0):
                     code = await process.wait()
-            if len(self.tasks) > 2:
-                await asyncio.wait((self.tasks[2],), timeout=2.0)
+            if self.last_words is not None:
+                await asyncio.wait((self.last_words,), timeout=2.0)
         lines = [line.strip() for line in self.stderr_tail.decode(errors="replace").splitlines()]
         kept = [line for line in lines if line][-2:]
         return "; ".join(kept) or f"ffmpeg exited with code {code}"
 
-    async def _write(self, stdin: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while (data := await self.queue.get()) is not None:
-                self.backlog -= len(data)
-                stdin.write(data)
-                await stdin.drain()
-
     async def _read(self, stdout: asyncio.StreamReader) -> None:
+        """The picture's output: to the readers, its PMT naming the sound's stream too."""
         rest = b""
         while chunk := await stdout.read(READ_SIZE):
             if self.stopped:
@@ -630,7 +691,43 @@ class _Run:
             whole = len(data) - len(data) % TS_PACKET
             rest = data[whole:]
             if whole:
-                self.encoder._deliver(data[:whole])  # noqa: SLF001
+                packets = data[:whole]
+                if self.audio is not None:
+                    packets = self._join_pmt(packets)
+                self.encoder._deliver(packets)  # noqa: SLF001
+
+    def _join_pmt(self, data: bytes) -> bytes:
+        """`data` with each PMT naming the sound's stream too (the same few PMTs, cached)."""
+        found = data.find(_PMT_START)
+        if found < 0:
+            return data
+        out = bytearray(data)
+        while found >= 0:
+            if found % TS_PACKET == 0:
+                packet = data[found : found + TS_PACKET]
+                if (joined := self.pmts.get(packet)) is None:
+                    joined = with_stream(packet, STREAM_TYPE_AAC, AUDIO_PID)
+                    self.pmts[packet] = joined
+                out[found : found + TS_PACKET] = joined
+            found = data.find(_PMT_START, found + 1)
+        return bytes(out)
+
+    async def _read_sound(self, pipe: asyncio.StreamReader) -> None:
+        """The sound's output: its AAC packets to the readers (its own PAT, PMT and SDT not)."""
+        rest = b""
+        while chunk := await pipe.read(READ_SIZE):
+            if self.stopped:
+                return
+            data = rest + chunk
+            whole = len(data) - len(data) % TS_PACKET
+            rest = data[whole:]
+            sound = b"".join(
+                data[offset : offset + TS_PACKET]
+                for offset in range(0, whole, TS_PACKET)
+                if pid(data, offset) == AUDIO_PID
+            )
+            if sound:
+                self.encoder._deliver(sound)  # noqa: SLF001
 
     async def stop(self) -> None:
         """Let go of the feeds and end ffmpeg (at once: nobody waits for its last packets)."""

@@ -37,6 +37,10 @@ def _id(element_id: int) -> bytes:
     return element_id.to_bytes((element_id.bit_length() + 7) // 8, "big")
 
 
+_CLUSTER_ID: Final = _id(_CLUSTER)
+_BLOCK_ID: Final = _id(_SIMPLE_BLOCK)
+
+
 def _size(size: int) -> bytes:
     """An EBML variable-length size, in as few bytes as hold it."""
     for length in range(1, 9):
@@ -169,5 +173,8 @@ class MatroskaWriter:
 
     def _cluster(self, track: int, timestamp: int, data: bytes) -> bytes:
         # Block header: track number (vint), timestamp relative to the cluster's, flags (key).
-        block = element(_SIMPLE_BLOCK, b"".join((bytes((0x80 | track, 0, 0, 0x80)), data)))
-        return element(_CLUSTER, _uint(_CLUSTER_TIMESTAMP, self.milliseconds(timestamp)) + block)
+        # Built around `data` in one join: a frame is copied once, not once per element.
+        block = b"".join((_BLOCK_ID, _size(4 + len(data)), bytes((0x80 | track, 0, 0, 0x80))))
+        time = _uint(_CLUSTER_TIMESTAMP, self.milliseconds(timestamp))
+        size = _size(len(time) + len(block) + len(data))
+        return b"".join((_CLUSTER_ID, size, time, block, data))

@@ -3,7 +3,9 @@
 The encoder hands its readers whole 188-byte TS packets as ffmpeg writes them. Cutting that
 stream (a reader starts at a key frame, a clip copies a span of it) needs only a little of each
 packet's header: its PID, whether a PES packet starts in it, the random access indicator, the
-PES stream id (video 0xE0-0xEF, audio 0xC0-0xDF) and the PTS. Pure functions; no I/O.
+PES stream id (video 0xE0-0xEF, audio 0xC0-0xDF) and the PTS. Joining the encoder's two
+outputs (picture and sound, muxed apart so that neither waits for the other) into one stream
+needs one more thing: the program map table naming both (`with_stream`). Pure functions; no I/O.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ SYNC: Final = 0x47
 # PTS are 33-bit counts of a 90 kHz clock.
 CLOCK_HZ: Final = 90_000
 PTS_WRAP: Final = 1 << 33
+# ISO/IEC 13818-1 stream type of AAC in ADTS frames (what ffmpeg's MPEG-TS muxer writes).
+STREAM_TYPE_AAC: Final = 0x0F
 
 
 class PesStart(NamedTuple):
@@ -62,3 +66,35 @@ def pts_after(pts: int, origin: int) -> int:
     """90 kHz ticks from `origin` to `pts`, across the 33-bit wrap (negative: before it)."""
     delta = (pts - origin) % PTS_WRAP
     return delta - PTS_WRAP if delta >= PTS_WRAP // 2 else delta
+
+
+def crc32_mpeg(data: bytes) -> int:
+    """The CRC-32/MPEG-2 of a PSI section (polynomial 0x04C11DB7, no reflection, no final xor)."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+def with_stream(pmt: bytes, stream_type: int, stream_pid: int) -> bytes:
+    """A TS packet holding a PMT section (starting in it, as ffmpeg writes it) with one more stream.
+
+    The header (PID, continuity counter) stays; the section gets the entry (no descriptors) at
+    the end of its stream loop, its length and its CRC again.
+    """
+    if len(pmt) != PACKET or not pmt[1] & 0x40:
+        raise ValueError("not a TS packet that starts a section")
+    start = 5 + pmt[4]  # after the pointer field
+    length = ((pmt[start + 1] & 0x0F) << 8) | pmt[start + 2]
+    end = start + 3 + length  # the section's end, its CRC included
+    if pmt[start] != 0x02 or end + 5 > PACKET:
+        raise ValueError("not a program map section with room for one more stream")
+    entry = bytes((stream_type, 0xE0 | stream_pid >> 8, stream_pid & 0xFF, 0xF0, 0x00))
+    body = bytearray(pmt[start : end - 4] + entry)
+    body[1] = (body[1] & 0xF0) | (length + 5) >> 8
+    body[2] = (length + 5) & 0xFF
+    section = bytes(body) + crc32_mpeg(bytes(body)).to_bytes(4, "big")
+    return pmt[:start] + section + b"\xff" * (PACKET - start - len(section))
