@@ -52,7 +52,7 @@ from .on_demand import OnDemandStream
 from .timeline import ticks_after
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from .audio_feed import AudioChunk, AudioFeed
     from .feed import FeedFrame
@@ -680,21 +680,24 @@ class _Run:
         kept = [line for line in lines if line][-2:]
         return "; ".join(kept) or f"ffmpeg exited with code {code}"
 
-    async def _read(self, stdout: asyncio.StreamReader) -> None:
-        """The picture's output: to the readers, its PMT naming the sound's stream too."""
+    async def _whole_packets(self, pipe: asyncio.StreamReader) -> AsyncIterator[bytes]:
+        """What ffmpeg writes to `pipe`, in whole TS packets (b"" for a read that ended none)."""
         rest = b""
-        while chunk := await stdout.read(READ_SIZE):
+        while chunk := await pipe.read(READ_SIZE):
             if self.stopped:
                 return
-            self.first_output.set()
             data = rest + chunk
             whole = len(data) - len(data) % TS_PACKET
             rest = data[whole:]
-            if whole:
-                packets = data[:whole]
-                if self.audio is not None:
-                    packets = self._join_pmt(packets)
-                self.encoder._deliver(packets)  # noqa: SLF001
+            yield data[:whole]
+
+    async def _read(self, stdout: asyncio.StreamReader) -> None:
+        """The picture's output: to the readers, its PMT naming the sound's stream too."""
+        async for packets in self._whole_packets(stdout):
+            self.first_output.set()
+            if packets:
+                joined = packets if self.audio is None else self._join_pmt(packets)
+                self.encoder._deliver(joined)  # noqa: SLF001
 
     def _join_pmt(self, data: bytes) -> bytes:
         """`data` with each PMT naming the sound's stream too (the same few PMTs, cached)."""
@@ -714,16 +717,10 @@ class _Run:
 
     async def _read_sound(self, pipe: asyncio.StreamReader) -> None:
         """The sound's output: its AAC packets to the readers (its own PAT, PMT and SDT not)."""
-        rest = b""
-        while chunk := await pipe.read(READ_SIZE):
-            if self.stopped:
-                return
-            data = rest + chunk
-            whole = len(data) - len(data) % TS_PACKET
-            rest = data[whole:]
+        async for data in self._whole_packets(pipe):
             sound = b"".join(
                 data[offset : offset + TS_PACKET]
-                for offset in range(0, whole, TS_PACKET)
+                for offset in range(0, len(data), TS_PACKET)
                 if pid(data, offset) == AUDIO_PID
             )
             if sound:
