@@ -232,6 +232,38 @@ async def test_a_camera_without_microphone_gives_video_only(
     await encoder.close()
 
 
+async def test_the_picture_keeps_the_cameras_full_range(
+    feeds: tuple[VideoFeed, AudioFeed], tmp_path: Path
+) -> None:
+    """The JPEGs' levels 0-255 go into H.264 as they are, flagged full range (not squeezed to
+    16-235, which would cost the encoder a conversion of every frame)."""
+    assert FFMPEG is not None
+    video, audio = feeds
+    encoder = H264Encoder(FFMPEG, video, audio, idle_timeout=0.2)
+    data = await _read(encoder, 1.5)
+    jpeg = video.latest
+    assert jpeg is not None
+    # The camera's picture spans them.
+    camera_luma = Image.open(io.BytesIO(jpeg.jpeg)).convert("L").tobytes()
+    assert min(camera_luma) < 8
+    assert max(camera_luma) > 247
+    streams = _streams(await _probe(data, tmp_path, "range.ts"))
+    assert streams["video"]["color_range"] == "pc"
+    path = tmp_path / "range.ts"
+    process = await asyncio.create_subprocess_exec(
+        FFMPEG,
+        *("-hide_banner", "-loglevel", "error", "-i", str(path), "-frames:v", "1"),
+        *("-f", "rawvideo", "-pix_fmt", "yuvj420p", "pipe:1"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    picture, _ = await process.communicate()
+    luma = picture[: 640 * 480]
+    assert len(luma) == 640 * 480
+    assert min(luma) < 8
+    assert max(luma) > 247
+    await encoder.close()
+
+
 async def test_a_reader_from_the_kept_stream_starts_that_far_back(
     feeds: tuple[VideoFeed, AudioFeed], tmp_path: Path
 ) -> None:

@@ -86,6 +86,10 @@ STDERR_KEEP: Final = 2048
 HARDWARE_FAILURES: Final = 2
 PROBE_TIMEOUT: Final = 20.0
 SOFTWARE: Final = "libx264"
+# What libx264 is given: the camera's JPEGs as they are decoded, 4:2:0 in the full range, and
+# flagged so in the stream (as most IP cameras' own H.264 is). Converting them to the TV range
+# would cost about a sixth of the encoder's CPU and drop levels of the picture for nothing.
+PIXEL_FORMAT: Final = "yuvj420p"
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,11 @@ def encoder_args(choice: EncoderChoice, *, audio_fd: int | None) -> list[str]:
     # ticks of a frame rate guessed from the first frames (which rounds, and merges, frame times).
     args += ["-c:v", choice.codec, "-enc_time_base:v", "-1", "-bf", "0", "-fps_mode", "passthrough"]
     if not choice.hardware:
-        args += ["-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
+        args += ["-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", PIXEL_FORMAT]
+        # One thread: a VGA frame takes a few milliseconds of one core, and `zerolatency`'s
+        # threads (a slice each) hand every frame over and back, which cost about a tenth more
+        # CPU per camera; cameras of a host share its cores by having an encoder each.
+        args += ["-threads:v", "1"]
     # A key frame every second of stream time, whatever the frame rate.
     args += ["-force_key_frames", "expr:gte(t,n_forced)"]
     args += [

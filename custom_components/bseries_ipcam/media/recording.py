@@ -37,7 +37,7 @@ from ..const import DOMAIN
 from ..errors import FeedUnavailableError, translate_errors
 from ..protocol.listeners import Listeners
 from .audio_feed import SAMPLE_RATE
-from .encoder import read_tail
+from .encoder import PIXEL_FORMAT, read_tail
 from .feed import FeedFrame
 from .matroska import MatroskaWriter, jpeg_size
 from .mpegts import CLOCK_HZ, PACKET, pes_start, pid, pts_after
@@ -101,7 +101,7 @@ def ffmpeg_args(path: str, *, audio: bool) -> list[str]:
         *("-f", "matroska", "-i", "pipe:0", "-map", "0"),
         # No B-frames: no reordering delay between picture and sound; a key frame every second,
         # so every second of a clip cut short is playable; the camera's frame times as they are.
-        *("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", "yuv420p"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", PIXEL_FORMAT),
         *("-force_key_frames", "expr:gte(t,n_forced)", "-fps_mode", "passthrough"),
         # In the input's milliseconds, not ticks of a guessed frame rate (which round frame times).
         *("-enc_time_base:v", "-1"),
