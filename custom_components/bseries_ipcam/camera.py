@@ -86,6 +86,20 @@ class BSeriesCamera(BSeriesEntity, Camera):
         self.async_on_remove(self._feed.add_listener(self.async_write_ha_state))
         self.async_on_remove(self._recorder.add_listener(self.async_write_ha_state))
         self.async_on_remove(self.alarm_settings.async_add_listener(self.async_write_ha_state))
+        encoder = self.coordinator.config_entry.runtime_data.encoder
+        if encoder is not None:
+            # HA looked for a WebRTC provider (go2rtc) as the entity was added, by asking for the
+            # stream source; while the encoder fails there is none, and HA would not look again
+            # until a restart. Once the encoder works again, it is asked to.
+            failed = encoder.last_error is not None
+
+            def encoder_changed() -> None:
+                nonlocal failed
+                if failed and encoder.last_error is None:
+                    self.hass.async_create_task(self.async_refresh_providers())
+                failed = encoder.last_error is not None
+
+            self.async_on_remove(encoder.add_listener(encoder_changed))
 
     @property
     @override

@@ -16,6 +16,11 @@ from homeassistant.components.camera.const import (
     SERVICE_PLAY_STREAM,
     SERVICE_RECORD,
     CameraEntityFeature,
+    StreamType,
+)
+from homeassistant.components.camera.webrtc import (
+    CameraWebRTCProvider,
+    async_register_webrtc_provider,
 )
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core_config import async_process_ha_core_config
@@ -244,6 +249,51 @@ async def test_missing_ffmpeg_raises_a_repair_and_mjpeg_keeps_working(
     assert len(warnings) == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+class _HttpWebRTCProvider(CameraWebRTCProvider):
+    """A WebRTC provider that, as go2rtc's, takes stream sources over HTTP (no offer is made)."""
+
+    @property
+    def domain(self) -> str:
+        return "test"
+
+    def async_is_supported(self, stream_source: str) -> bool:
+        return yarl.URL(stream_source).scheme == "http"
+
+    async def async_handle_async_webrtc_offer(self, *_: Any) -> None:
+        raise NotImplementedError
+
+    async def async_on_webrtc_candidate(self, *_: Any) -> None:
+        raise NotImplementedError
+
+
+async def test_webrtc_comes_back_once_the_encoder_works_again(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """HA looks for a WebRTC provider by asking for the stream source: none while ffmpeg fails.
+    Once the encoder works again (here: a viewer asked for HLS), the camera has WebRTC again,
+    without a restart."""
+    entry = await set_up_with_options(hass, config_entry, {CONF_H264_STREAM: True})
+    encoder = entry.runtime_data.encoder
+    assert encoder is not None
+    entity = hass.data[CAMERA_COMPONENT].get_entity(CAMERA)
+    assert entity is not None
+    working_binary = encoder.binary
+    encoder.binary = "/no/ffmpeg"
+    remove_provider = async_register_webrtc_provider(hass, _HttpWebRTCProvider())
+    await hass.async_block_till_done()
+    assert encoder.last_error is not None
+    assert entity.camera_capabilities.frontend_stream_types == {StreamType.HLS}
+
+    encoder.binary = working_binary
+    assert await camera.async_get_stream_source(hass, CAMERA) is not None
+    await hass.async_block_till_done()
+    assert encoder.last_error is None
+    assert entity.camera_capabilities.frontend_stream_types == {StreamType.HLS, StreamType.WEB_RTC}
+    remove_provider()
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 # Frames of one grey each (20, 22, ... 198), sent in turn: a clip's first picture tells which
