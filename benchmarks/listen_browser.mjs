@@ -1,7 +1,10 @@
 // The browser of the listen benchmark (benchmarks/listen.py): Debian's chromium driven by
 // playwright-core (the card's own dev dependency), one JSON command per line on stdin, one JSON
 // answer per line on stdout. Several pages of one dashboard holding the camera card; in each,
-// a script records what the card plays and what it sends, without changing the card:
+// a script records what the card plays and what it sends, without changing the card. The launch,
+// the login with the token, the console's collection and the command loop are common (shared with
+// the end-to-end tests' browser: card/tests/browser_common.mjs); this benchmark's own are the
+// flags for background pages and the recording scripts.
 //
 // - every AudioBufferSourceNode started while the card handles a `bseries_ipcam/listen` event:
 //   [the event's camera time t, the wall-clock time (ms) at which its first sample plays, its
@@ -16,24 +19,10 @@
 //   {"cmd": "collect", "page": 0}        -> played, sent (base64), skipped, clock_ms
 //   {"cmd": "talk", "page": 0, "ms": 8000}
 //   {"cmd": "console"} / {"cmd": "close"}
-import { createRequire } from "node:module";
-import { createInterface } from "node:readline";
-
-const require = createRequire(new URL("../card/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
+import * as common from "../card/tests/browser_common.mjs";
 
 const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  // The fake microphone beeps (20 ms of 400 Hz every 500 ms); no prompt; sound without a gesture.
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-  "--autoplay-policy=no-user-gesture-required",
+  ...common.ARGS,
   // Pages in the background must not be throttled: each one is a listener.
   "--disable-background-timer-throttling",
   "--disable-renderer-backgrounding",
@@ -120,12 +109,7 @@ const reloads = []; // pages whose card needed its module imported again
 
 async function openPage(context, url, path) {
   const page = await context.newPage();
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleLines.push(`error: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => {
-    consoleLines.push(`pageerror: ${error.message} ${error.stack ?? ""}`);
-  });
+  common.collectConsole(page, consoleLines, { types: ["error"], stack: true });
   await page.goto(`${url}${path}`);
   const controls = page.locator(`${CARD} .controls`).first();
   try {
@@ -164,32 +148,12 @@ async function openPage(context, url, path) {
 }
 
 async function open({ url, token, path, pages: count }) {
-  browser ??= await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ARGS,
-  });
-  const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
-  await context.grantPermissions(["microphone"], { origin: url });
+  browser ??= await common.launch(ARGS);
+  const viewport = { width: 800, height: 700 };
+  const context = await common.loggedInContext(browser, { url, token, viewport });
   // No pictures: every page would pull the MJPEG stream through Home Assistant, and the CPU
   // figures are to be the sound's. The card still shows its controls (online is the entity's).
   await context.route(/\/api\/camera_proxy(_stream)?\//, (route) => route.abort());
-  await context.addInitScript(
-    ({ hassUrl, accessToken }) => {
-      window.localStorage.setItem(
-        "hassTokens",
-        JSON.stringify({
-          hassUrl,
-          clientId: `${hassUrl}/`,
-          access_token: accessToken,
-          token_type: "Bearer",
-          expires_in: 315360000,
-          refresh_token: "",
-          expires: Date.now() + 315360000000,
-        }),
-      );
-    },
-    { hassUrl: url, accessToken: token },
-  );
   for (let i = 0; i < count; i += 1) pages.push(await openPage(context, url, path));
   return { pages: pages.length, reloads };
 }
@@ -218,54 +182,21 @@ async function collect({ page: index }) {
 }
 
 async function talk({ page: index, ms }) {
-  const page = pages[index];
-  const button = page.locator(`${CARD} button.talk`).first();
-  await button.hover({ timeout: 10000 });
-  await page.mouse.down();
-  await page.waitForTimeout(ms);
-  await page.mouse.up();
+  await common.hold(pages[index], `${CARD} button.talk`, ms);
   return {};
 }
 
-async function run(command) {
-  switch (command.cmd) {
-    case "open":
-      return open(command);
-    case "listen":
-      return listen(command);
-    case "collect":
-      return collect(command);
-    case "talk":
-      return talk(command);
-    case "eval": {
-      // Diagnostics: a function evaluated in a page (on the first match of `selector`, if given).
-      const page = pages[command.page ?? 0];
-      const fn = new Function(`return (${command.fn});`)();
-      if (command.selector) {
-        return { value: await page.locator(command.selector).first().evaluate(fn) };
-      }
-      return { value: await page.evaluate(fn) };
-    }
-    case "console":
-      return { lines: consoleLines.splice(0) };
-    case "close":
-      await browser?.close();
-      browser = null;
-      return {};
-    default:
-      throw new Error(`unknown command ${command.cmd}`);
-  }
-}
-
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  let answer;
-  try {
-    answer = { ok: true, ...(await run(JSON.parse(line))) };
-  } catch (error) {
-    answer = { ok: false, error: String(error?.stack ?? error) };
-  }
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-}
-await browser?.close();
+// The commands, by name (see the top); each gets the whole command.
+await common.serve({
+  open,
+  listen,
+  collect,
+  talk,
+  // Diagnostics: a function evaluated in a page (on the first match of `selector`, if given).
+  eval: (command) => common.evaluate(pages[command.page ?? 0], command),
+  console: () => ({ lines: consoleLines.splice(0) }),
+  close: async () => {
+    await browser?.close();
+    browser = null;
+  },
+});

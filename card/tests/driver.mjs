@@ -5,7 +5,9 @@
 // serves every command; "open" makes a fresh browser context (no cache, no storage) each time.
 // Each page notes when the dashboard created error cards (window.__e2eErrorCards: the frontend's
 // "Custom element doesn't exist" is one, even while it is still hidden) and when the card was
-// defined (window.__e2eCardDefined), in ms after navigation.
+// defined (window.__e2eCardDefined), in ms after navigation. The launch, the login with the token,
+// the console's collection and the command loop are browser_common.mjs's (shared with the listen
+// benchmark's browser).
 //
 //   {"cmd": "open", "url": "...", "token": "...", "path": "/lovelace/0", "microphone": "denied"}
 //   {"cmd": "goto", "path": "/lovelace/0"}
@@ -19,22 +21,15 @@
 //   {"cmd": "screenshot", "path": "...", "selector": "..."}
 //   {"cmd": "offline", "value": true}  {"cmd": "reload"}  {"cmd": "console"}
 //   {"cmd": "close"}
-import { createInterface } from "node:readline";
-
-import { chromium } from "playwright-core";
-
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-  "--autoplay-policy=no-user-gesture-required",
-];
+import {
+  ARGS,
+  collectConsole,
+  evaluate,
+  hold,
+  launch,
+  loggedInContext,
+  serve,
+} from "./browser_common.mjs";
 
 let browser = null;
 // For pages whose microphone is blocked: the fake UI flag would accept any request, even one
@@ -61,10 +56,6 @@ async function setMicrophone(owner, origin, setting) {
   await root.detach();
 }
 
-async function launch(args) {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args });
-}
-
 async function open({ url, token, path, microphone }) {
   const denied = microphone === "denied";
   let owner;
@@ -72,14 +63,18 @@ async function open({ url, token, path, microphone }) {
     strictBrowser ??= await launch(ARGS.filter((arg) => arg !== "--use-fake-ui-for-media-stream"));
     owner = strictBrowser;
   } else {
-    browser ??= await launch(ARGS);
+    browser ??= await launch();
     owner = browser;
   }
   await context?.close();
   console_lines.splice(0);
   base = url;
-  context = await owner.newContext({ viewport: { width: 1280, height: 900 } });
-  if (!denied) await context.grantPermissions(["microphone"], { origin: url });
+  context = await loggedInContext(owner, {
+    url,
+    token,
+    viewport: { width: 1280, height: 900 },
+    microphone: !denied,
+  });
   await context.addInitScript(() => {
     // When (ms after navigation) the dashboard made error cards and the card was defined.
     window.__e2eErrorCards = [];
@@ -95,120 +90,63 @@ async function open({ url, token, path, microphone }) {
       window.__e2eCardDefined = Math.round(performance.now());
     });
   });
-  // The frontend's stored login: a long-lived token needs no login form and never expires here.
-  await context.addInitScript(
-    ({ hassUrl, accessToken }) => {
-      window.localStorage.setItem(
-        "hassTokens",
-        JSON.stringify({
-          hassUrl,
-          clientId: `${hassUrl}/`,
-          access_token: accessToken,
-          token_type: "Bearer",
-          expires_in: 315360000,
-          refresh_token: "",
-          expires: Date.now() + 315360000000,
-        }),
-      );
-    },
-    { hassUrl: url, accessToken: token },
-  );
   page = await context.newPage();
   // A cold frontend on two busy cores can take longer than playwright's default 30 s.
   page.setDefaultNavigationTimeout(90000);
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") {
-      console_lines.push(`${message.type()}: ${message.text()}`);
-    }
-  });
-  page.on("pageerror", (error) => console_lines.push(`pageerror: ${error.message}`));
+  collectConsole(page, console_lines);
   if (denied) await setMicrophone(owner, url, "denied");
   await page.goto(`${url}${path}`);
   return {};
 }
 
-async function run(command) {
-  switch (command.cmd) {
-    case "open":
-      return open(command);
-    case "goto":
-      await page.goto(`${base}${command.path}`);
-      return {};
-    case "view":
-      await page.setViewportSize({ width: command.width, height: command.height });
-      await page.emulateMedia({ colorScheme: command.dark ? "dark" : "light" });
-      return {};
-    case "eval": {
-      const fn = new Function(`return (${command.fn});`)();
-      if (command.selector) {
-        return { value: await page.locator(command.selector).first().evaluate(fn, command.arg) };
-      }
-      return { value: await page.evaluate(fn, command.arg) };
-    }
-    case "click":
-      await page.locator(command.selector).first().click({ timeout: command.wait_ms ?? 10000 });
-      return {};
-    case "hold": {
-      const target = page.locator(command.selector).first();
-      await target.hover({ timeout: 10000 });
-      await page.mouse.down();
-      await page.waitForTimeout(command.ms);
-      await page.mouse.up();
-      return {};
-    }
-    case "key": {
-      const target = page.locator(command.selector).first();
-      await target.focus();
-      await page.keyboard.down(command.key);
-      await page.waitForTimeout(command.ms ?? 0);
-      await page.keyboard.up(command.key);
-      return {};
-    }
-    case "fill":
-      await page.locator(command.selector).first().fill(command.text);
-      return {};
-    case "wait":
-      await page
-        .locator(command.selector)
-        .first()
-        .waitFor({ state: command.state ?? "visible", timeout: command.wait_ms ?? 20000 });
-      return {};
-    case "screenshot":
-      if (command.selector) {
-        await page.locator(command.selector).first().screenshot({ path: command.path });
-      } else {
-        await page.screenshot({ path: command.path });
-      }
-      return {};
-    case "offline":
-      await context.setOffline(command.value);
-      return {};
-    case "reload":
-      await page.reload();
-      return {};
-    case "console":
-      return { lines: console_lines.splice(0) };
-    case "close":
-      await browser?.close();
-      await strictBrowser?.close();
-      browser = null;
-      strictBrowser = null;
-      return {};
-    default:
-      throw new Error(`unknown command ${command.cmd}`);
-  }
-}
-
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  let answer;
-  try {
-    answer = { ok: true, ...(await run(JSON.parse(line))) };
-  } catch (error) {
-    answer = { ok: false, error: String(error?.stack ?? error) };
-  }
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-}
-await browser?.close();
-await strictBrowser?.close();
+// The commands, by name (see the top); each gets the whole command. They answer nothing but "ok"
+// unless they return an answer, so the side-effect ones do not return what playwright returns.
+await serve({
+  open,
+  goto: async (command) => {
+    await page.goto(`${base}${command.path}`);
+  },
+  view: async (command) => {
+    await page.setViewportSize({ width: command.width, height: command.height });
+    await page.emulateMedia({ colorScheme: command.dark ? "dark" : "light" });
+  },
+  eval: (command) => evaluate(page, command),
+  click: async (command) => {
+    await page.locator(command.selector).first().click({ timeout: command.wait_ms ?? 10000 });
+  },
+  hold: async (command) => {
+    await hold(page, command.selector, command.ms);
+  },
+  key: async (command) => {
+    await page.locator(command.selector).first().focus();
+    await page.keyboard.down(command.key);
+    await page.waitForTimeout(command.ms ?? 0);
+    await page.keyboard.up(command.key);
+  },
+  fill: async (command) => {
+    await page.locator(command.selector).first().fill(command.text);
+  },
+  wait: async (command) => {
+    await page
+      .locator(command.selector)
+      .first()
+      .waitFor({ state: command.state ?? "visible", timeout: command.wait_ms ?? 20000 });
+  },
+  screenshot: async (command) => {
+    const target = command.selector ? page.locator(command.selector).first() : page;
+    await target.screenshot({ path: command.path });
+  },
+  offline: async (command) => {
+    await context.setOffline(command.value);
+  },
+  reload: async () => {
+    await page.reload();
+  },
+  console: () => ({ lines: console_lines.splice(0) }),
+  close: async () => {
+    await browser?.close();
+    await strictBrowser?.close();
+    browser = null;
+    strictBrowser = null;
+  },
+});
