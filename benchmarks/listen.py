@@ -410,13 +410,7 @@ class Bench:
 
 
 async def _add_camera(api: HassApi, sim: SimulatorProcess) -> str:
-    flow = await api.start_flow("bseries_ipcam")
-    result = await api.flow_step(
-        flow["flow_id"],
-        {"host": "127.0.0.1", "port": sim.port, "username": sim.user, "password": sim.password},
-    )
-    if result.get("type") != "create_entry":
-        raise RuntimeError(f"the config flow did not create an entry: {result}")
+    await api.add_camera(sim.port, sim.user, sim.password)
     ids = await api.entity_ids("bseries_ipcam")
     camera = next(e for e in ids.values() if e.startswith("camera."))
     await api.wait_for_state(camera, lambda s: s not in {None, "unavailable", "unknown"})

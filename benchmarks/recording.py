@@ -123,12 +123,7 @@ async def run(record_seconds: float, audio_seconds: float, listeners: Sequence[i
             await api.wait_for_http(onboarded=False, alive=lambda: hass.running)
             await api.sign_in(**OWNER)
             await api.wait_until_running()
-            flow = await api.start_flow("bseries_ipcam")
-            result = await api.flow_step(
-                flow["flow_id"],
-                {"host": "127.0.0.1", "port": sim.port, "username": "admin", "password": "secret"},
-            )
-            entry_id = result["result"]["entry_id"]
+            entry_id = await api.add_camera(sim.port, "admin", "secret")
             ids = await api.entity_ids("bseries_ipcam")
             camera = next(e for e in ids.values() if e.startswith("camera."))
             await api.wait_for_state(camera, lambda s: s not in {None, "unavailable", "unknown"})

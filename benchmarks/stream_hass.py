@@ -159,12 +159,7 @@ async def run(seconds: float) -> dict[str, Any]:
             await api.wait_for_http(onboarded=False, alive=lambda: hass.running)
             await api.sign_in(**OWNER)
             await api.wait_until_running()
-            flow = await api.start_flow("bseries_ipcam")
-            result = await api.flow_step(
-                flow["flow_id"],
-                {"host": "127.0.0.1", "port": sim.port, "username": "admin", "password": "secret"},
-            )
-            entry_id = result["result"]["entry_id"]
+            entry_id = await api.add_camera(sim.port, "admin", "secret")
             options = await api.request(
                 "POST", "/api/config/config_entries/options/flow", json_data={"handler": entry_id}
             )

@@ -612,6 +612,18 @@ class HassApi:
             ),
         )
 
+    async def add_camera(self, port: int, username: str, password: str) -> str:
+        """Add the camera on 127.0.0.1:`port` through the integration's config flow; its entry id."""
+        flow = await self.start_flow("bseries_ipcam")
+        result = await self.flow_step(
+            flow["flow_id"],
+            {"host": LOOPBACK, "port": port, "username": username, "password": password},
+        )
+        if result.get("type") != "create_entry":
+            raise RuntimeError(f"the config flow did not create an entry: {result}")
+        entry_id: str = result["result"]["entry_id"]
+        return entry_id
+
     async def delete_entry(self, entry_id: str) -> None:
         """Remove a config entry."""
         await self.request("DELETE", f"/api/config/config_entries/entry/{entry_id}")
